@@ -1,0 +1,24 @@
+/* gntdiff.h - tiny reporting helpers shared by the differential test program.
+ *
+ * Output format (one record per check, stable across runs and libraries):
+ *     <id>: <observations> [ok]           expectation from the spec holds
+ *     <id>: <observations> [BAD: why]     expectation from the spec violated
+ *     <id>: <observations> [--]           no fixed expectation: only compared between libraries
+ *         log| <line>                     stderr output (library log) produced since the last record
+ * Nothing run-dependent (grant refs, addresses, fds, timings) may appear in a record. */
+#ifndef GNTDIFF_H
+#define GNTDIFF_H
+#include <stdarg.h>
+#include <stdint.h>
+
+/* verdicts */
+#define V_NONE (-1)
+void rec(const char *id, int verdict, const char *why, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* "EINVAL(22)" / "0"; several may be used in one printf (rotating buffers) */
+const char *en(int e);
+/* like en() but for a pointer result: "ok" or "NULL/EINVAL(22)" */
+const char *pres(const void *p, int e);
+void log_capture_init(void);
+void log_drain(void);
+#endif

@@ -1,0 +1,93 @@
+/* report.c - record printing and stderr capture for gntdiff.
+ * stderr (fd 2) is redirected into an unlinked temp file so that the library's log lines can be
+ * attached to the record of the check that produced them: that makes the stdout/stderr ordering
+ * deterministic, whatever buffering either library uses. The read offset lives in the shared
+ * open file description, so a forked child that drains advances the parent's position too. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "gntdiff.h"
+
+static int log_rd = -1;
+
+void log_capture_init(void)
+{
+    char path[] = "/tmp/gntdiff-log-XXXXXX";
+    int wr = mkstemp(path);
+    if (wr < 0) { perror("mkstemp"); exit(2); }
+    log_rd = open(path, O_RDONLY | O_CLOEXEC);
+    unlink(path);
+    if (log_rd < 0) { perror("open log"); exit(2); }
+    /* O_APPEND so that parent and children never overwrite each other's lines */
+    fcntl(wr, F_SETFL, fcntl(wr, F_GETFL) | O_APPEND);
+    fflush(stderr);
+    dup2(wr, 2);
+    close(wr);
+    setvbuf(stderr, NULL, _IONBF, 0);
+    setvbuf(stdout, NULL, _IONBF, 0);
+}
+
+void log_drain(void)
+{
+    static char pend[8192];
+    static size_t plen;
+    char buf[4096];
+    ssize_t n;
+    int saved = errno;
+    fflush(stderr);
+    if (log_rd < 0) return;
+    while ((n = read(log_rd, buf, sizeof buf)) > 0) {
+        for (ssize_t i = 0; i < n; i++) {
+            if (buf[i] == '\n' || plen == sizeof pend - 1) {
+                pend[plen] = 0;
+                printf("    log| %s\n", pend);
+                plen = 0;
+            } else if (buf[i] != '\r') {
+                pend[plen++] = buf[i];
+            }
+        }
+    }
+    if (plen) { pend[plen] = 0; printf("    log| %s (no newline)\n", pend); plen = 0; }
+    errno = saved;
+}
+
+void rec(const char *id, int verdict, const char *why, const char *fmt, ...)
+{
+    va_list ap;
+    char obs[1024];
+    va_start(ap, fmt);
+    vsnprintf(obs, sizeof obs, fmt, ap);
+    va_end(ap);
+    if (verdict == V_NONE)
+        printf("%s: %s [--]\n", id, obs);
+    else if (verdict)
+        printf("%s: %s [ok]\n", id, obs);
+    else
+        printf("%s: %s [BAD: %s]\n", id, obs, why ? why : "unexpected");
+    log_drain();
+}
+
+const char *en(int e)
+{
+    static char bufs[8][48];
+    static int k;
+    char *b = bufs[k++ & 7];
+    const char *n = e ? strerrorname_np(e) : NULL;
+    if (!e) snprintf(b, 48, "0");
+    else snprintf(b, 48, "%s(%d)", n ? n : "E?", e);
+    return b;
+}
+
+const char *pres(const void *p, int e)
+{
+    static char bufs[8][64];
+    static int k;
+    char *b = bufs[k++ & 7];
+    if (p) snprintf(b, 64, "ok");
+    else snprintf(b, 64, "NULL/%s", en(e));
+    return b;
+}
