@@ -1,0 +1,80 @@
+# xengnttab-rs: build, install and test a drop-in libxengnttab.so.1.
+#   make                 library, static archive, header, pkg-config files in build/
+#   make test            every check (unit, ABI, header, pkg-config, real Xen lab); installs deps
+#   make lab | demo      the real-Xen lab alone | a side-by-side demo on real Xen
+#   make install PREFIX=/usr LIBDIR=/usr/lib/x86_64-linux-gnu DESTDIR=...
+
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DESTDIR ?=
+CC ?= cc
+CARGO ?= cargo
+
+B := build
+RUST_ARCHIVE := target/release/libxengnttab.a
+SO := $(B)/libxengnttab.so.1.2
+EXPORTS := $(shell grep -o 'xeng[a-z_]*;' libxengnttab.map | tr -d ';')
+
+.PHONY: all deps test lab demo install clean FORCE
+
+all: $(SO) $(B)/libxengnttab.a
+
+# cargo decides itself whether anything changed; build.rs regenerates include/xengnttab.h.
+$(RUST_ARCHIVE): FORCE
+	$(CARGO) build --release --locked --lib
+
+# One relocatable object holding our code plus the parts of std it uses, with every symbol
+# but the 20 exports made local and std's embedded LLVM bitcode dropped (it trips ar's LTO plugin). rustc's cdylib would impose its own version script and
+# lose VERS_1.0/1.1/1.2, so the .so is linked from this object instead.
+$(B)/xengnttab.o: $(RUST_ARCHIVE) libxengnttab.map
+	@mkdir -p $(B)
+	$(CC) -nostdlib -r -Wl,--gc-sections $(EXPORTS:%=-Wl,-u,%) -o $@.full $(RUST_ARCHIVE)
+	objcopy --strip-debug --remove-section=.llvmbc --remove-section=.llvmcmd $(EXPORTS:%=--keep-global-symbol=%) $@.full $@
+	@rm -f $@.full
+
+# -static-libgcc: the unwinder comes from libgcc_eh, so DT_NEEDED stays libxentoollog,
+# libxentoolcore and libc (plus ld-linux, for std's thread-locals).
+$(SO): $(B)/xengnttab.o libxengnttab.map
+	$(CC) -shared -s -static-libgcc -o $@ $< \
+		-Wl,--version-script=libxengnttab.map -Wl,-soname,libxengnttab.so.1 \
+		-Wl,-z,now -Wl,--gc-sections -Wl,--as-needed -Wl,--no-undefined \
+		-lxentoollog -lxentoolcore
+	ln -sf libxengnttab.so.1.2 $(B)/libxengnttab.so.1
+	ln -sf libxengnttab.so.1 $(B)/libxengnttab.so
+
+$(B)/libxengnttab.a: $(B)/xengnttab.o
+	rm -f $@
+	ar rcs $@ $<
+
+$(B)/%.pc: pkgconfig/%.pc.in FORCE
+	@mkdir -p $(B)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' $< > $@
+
+install: all $(B)/xengnttab.pc $(B)/xengntshr.pc
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 755 $(SO) $(DESTDIR)$(LIBDIR)/libxengnttab.so.1.2
+	ln -sf libxengnttab.so.1.2 $(DESTDIR)$(LIBDIR)/libxengnttab.so.1
+	ln -sf libxengnttab.so.1 $(DESTDIR)$(LIBDIR)/libxengnttab.so
+	install -m 644 $(B)/libxengnttab.a $(DESTDIR)$(LIBDIR)/libxengnttab.a
+	install -m 644 include/xengnttab.h $(DESTDIR)$(INCLUDEDIR)/xengnttab.h
+	install -m 644 $(B)/xengnttab.pc $(B)/xengntshr.pc $(DESTDIR)$(PKGCONFIGDIR)/
+
+deps:
+	compat/install-deps
+
+test: deps
+	compat/run-tests
+
+lab: deps all
+	compat/lab/run-lab
+
+demo: deps all
+	compat/lab/run-lab --demo
+
+clean:
+	rm -rf $(B)
+	$(CARGO) clean
+
+FORCE:

@@ -1,0 +1,113 @@
+//! The one way into Rust from C: panics stop here, errno is set last.
+
+use crate::device::Device;
+use crate::error::{Error, Result};
+use crate::sys::errno;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use super::xengntdev_handle;
+
+/// errno reported when a bug in this library panicked: a distinct value, so it is not
+/// mistaken for a kernel answer.
+const PANIC_ERRNO: i32 = libc::ENOTRECOVERABLE;
+
+/// Runs `body`; on failure returns `fail` with errno set from the error.
+pub(crate) fn ffi_call<T>(fail: T, body: impl FnOnce() -> Result<T>) -> T {
+    ffi_call_errno(fail, || body().map(|value| (value, None)))
+}
+
+/// As [`ffi_call`], for the calls whose success also sets errno (upstream quirks).
+///
+/// `body` has returned, and so dropped every local and finished every log line, before errno
+/// is written: nothing can clobber it between here and the C caller.
+pub(crate) fn ffi_call_errno<T>(fail: T, body: impl FnOnce() -> Result<(T, Option<i32>)>) -> T {
+    let (value, errno_value) = match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok((value, errno_value))) => (value, errno_value),
+        Ok(Err(error)) => (fail, Some(error.errno())),
+        Err(payload) => {
+            drop(payload);
+            (fail, Some(PANIC_ERRNO))
+        }
+    };
+    if let Some(value) = errno_value {
+        errno::set(value);
+    }
+    value
+}
+
+/// The device behind a C handle; NULL is EINVAL (upstream would crash).
+///
+/// # Safety
+/// `handle` is NULL or a live handle from one of our open calls, not yet closed.
+pub(crate) unsafe fn device<'a>(handle: *mut xengntdev_handle) -> Result<&'a Device> {
+    // SAFETY: the caller's contract.
+    unsafe { handle.as_ref() }.map(|h| &h.dev).ok_or(Error::INVALID)
+}
+
+/// A C array of `count` elements; NULL is EINVAL unless the array is empty.
+///
+/// # Safety
+/// A non-NULL `ptr` is valid for reads of `count` elements for the call's duration.
+pub(crate) unsafe fn array<'a, T>(ptr: *const T, count: usize) -> Result<&'a [T]> {
+    match (count, ptr.is_null()) {
+        (0, _) => Ok(&[]),
+        (_, true) => Err(Error::INVALID),
+        // SAFETY: the caller's contract.
+        (_, false) => Ok(unsafe { std::slice::from_raw_parts(ptr, count) }),
+    }
+}
+
+/// A writable C array of `count` elements; NULL is EINVAL unless the array is empty.
+///
+/// # Safety
+/// A non-NULL `ptr` is valid for writes of `count` elements, not aliased, for the call.
+pub(crate) unsafe fn array_mut<'a, T>(ptr: *mut T, count: usize) -> Result<&'a mut [T]> {
+    match (count, ptr.is_null()) {
+        (0, _) => Ok(&mut []),
+        (_, true) => Err(Error::INVALID),
+        // SAFETY: the caller's contract.
+        (_, false) => Ok(unsafe { std::slice::from_raw_parts_mut(ptr, count) }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_become_the_failure_value_and_errno() {
+        errno::set(0);
+        assert_eq!(ffi_call(-1, || Err::<i32, _>(Error::from_errno(libc::ENOSPC))), -1);
+        assert_eq!(errno::get(), libc::ENOSPC);
+    }
+
+    #[test]
+    fn success_leaves_errno_alone_unless_told() {
+        errno::set(libc::EBADF);
+        assert_eq!(ffi_call(-1, || Ok(5)), 5);
+        assert_eq!(errno::get(), libc::EBADF);
+        assert_eq!(ffi_call_errno(-1, || Ok((0, Some(0)))), 0);
+        assert_eq!(errno::get(), 0);
+    }
+
+    #[test]
+    fn a_panic_is_caught_and_reported_as_enotrecoverable() {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let result = ffi_call(-1, || -> Result<i32> { panic!("bug") });
+        std::panic::set_hook(previous);
+        assert_eq!(result, -1);
+        assert_eq!(errno::get(), libc::ENOTRECOVERABLE);
+    }
+
+    #[test]
+    fn null_arrays_are_einval_unless_empty() {
+        // SAFETY: NULL pointers are never dereferenced by `array`.
+        unsafe {
+            assert_eq!(array::<u32>(std::ptr::null(), 0).map(<[u32]>::len), Ok(0));
+            assert_eq!(array::<u32>(std::ptr::null(), 3).err(), Some(Error::INVALID));
+            assert_eq!(array_mut::<u32>(std::ptr::null_mut(), 1).err(), Some(Error::INVALID));
+            assert_eq!(device(std::ptr::null_mut()).err(), Some(Error::INVALID));
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! `xengnttab_*`: the gntdev (mapping) half of the C API.
+
+use super::boundary::{array, array_mut, device, ffi_call, ffi_call_errno};
+use super::{caller_logger, close_handle, evtchn_port_t, handle_fd, into_handle, xentoollog_logger, xengnttab_grant_copy_segment_t, xengnttab_handle};
+use crate::error::Error;
+use crate::gnttab::{self, DmabufWait, Domains, GrantTable, MAX_MAP_COUNT, MaxGrants, UnmapNotify};
+use crate::sys::PAGE_SIZE;
+use crate::sys::gntdev::{CopyBatch, GrantCopySegment};
+use crate::sys::mman::RawRegion;
+use std::ffi::{c_int, c_uint, c_void};
+use std::ptr::null_mut;
+
+/// Opens `/dev/xen/gntdev`. A NULL logger logs errors to stderr. Open failures are not
+/// logged; without Xen this is NULL with errno ENOENT.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn xengnttab_open(logger: *mut xentoollog_logger, open_flags: c_uint) -> *mut xengnttab_handle {
+    let _ = open_flags;
+    ffi_call(null_mut(), || {
+        // SAFETY: the caller's logger outlives the handle (C API contract).
+        let table = GrantTable::open_with_logger(unsafe { caller_logger(logger) })?;
+        Ok(into_handle(table.dev))
+    })
+}
+
+/// Closes the handle. Existing mappings stay valid until unmapped.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn xengnttab_close(xgt: *mut xengnttab_handle) -> c_int {
+    // SAFETY: the caller gives the handle back.
+    unsafe { close_handle(xgt) }
+}
+
+/// The handle's file descriptor.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn xengnttab_fd(xgt: *mut xengnttab_handle) -> c_int {
+    // SAFETY: the caller passes a live handle.
+    unsafe { handle_fd(xgt) }
+}
+
+/// Maps one grant of `domid`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn xengnttab_map_grant_ref(xgt: *mut xengnttab_handle, domid: u32, r#ref: u32, prot: c_int) -> *mut c_void {
+    // SAFETY: the caller passes a live handle.
+    unsafe { map(xgt, Domains::Same(domid), &[r#ref], prot, UnmapNotify::NONE) }
+}
+
+/// Maps `count` grants, `refs[i]` of `domids[i]`, as one contiguous region.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn xengnttab_map_grant_refs(
+    xgt: *mut xengnttab_handle,
+    count: u32,
+    domids: *mut u32,
+    refs: *mut u32,
+    prot: c_int,
+) -> *mut c_void {
+    ffi_call(null_mut(), || {
+        let count = checked_map_count(count)?;
+        // SAFETY: the caller's arrays hold `count` elements.
+        let (domids, refs) = unsafe { (array(domids, count)?, array(refs, count)?) };
+        // SAFETY: the caller passes a live handle.
+        Ok(unsafe { map(xgt, Domains::PerRef(domids), refs, prot, UnmapNotify::NONE) })
+    })
+}
+
+/// Maps `count` grants of one domain as one contiguous region.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn xengnttab_map_domain_grant_refs(
+    xgt: *mut xengnttab_handle,
+    count: u32,
+    domid: u32,
+    refs: *mut u32,
+    prot: c_int,
+) -> *mut c_void {
+    ffi_call(null_mut(), || {
+        let count = checked_map_count(count)?;
+        // SAFETY: the caller's array holds `count` elements.
+        let refs = unsafe { array(refs, count)? };
+        // SAFETY: the caller passes a live handle.
+        Ok(unsafe { map(xgt, Domains::Same(domid), refs, prot, UnmapNotify::NONE) })
+    })
+}
+
+/// Maps one grant with an unmap notification: byte `notify_offset` cleared (if inside the
+/// page) and/or event `notify_port` signalled (unless -1) when the mapping goes away.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn xengnttab_map_grant_ref_notify(
+    xgt: *mut xengnttab_handle,
+    domid: u32,
+    r#ref: u32,
+    prot: c_int,
+    notify_offset: u32,
+    notify_port: evtchn_port_t,
+) -> *mut c_void {
+    let notify = UnmapNotify { offset: notify_offset, port: notify_port };
+    // SAFETY: the caller passes a live handle.
+    unsafe { map(xgt, Domains::Same(domid), &[r#ref], prot, notify) }
+}
+
+/// Unmaps a region returned by one of the map calls; `count` must be its page count.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn xengnttab_unmap(xgt: *mut xengnttab_handle, start_address: *mut c_void, count: u32) -> c_int {
+    ffi_call(-1, || {
+        // SAFETY: the caller passes a live handle.
+        let dev = unsafe { device(xgt)? };
+        // SAFETY: the caller gives the region back; the kernel confirms it is a grant map of
+        // exactly `count` pages before anything is unmapped.
+        let region = unsafe { RawRegion::from_raw(start_address, count as usize * PAGE_SIZE) };
+        gnttab::unmap_raw(dev, region, count).map(|()| 0)
+    })
+}
+
+/// Linux has no such limit: returns 0 (errno left at ENOTTY, as upstream).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn xengnttab_set_max_grants(xgt: *mut xengnttab_handle, nr_grants: u32) -> c_int {
+    ffi_call_errno(-1, || {
+        // SAFETY: the caller passes a live handle.
+        Ok(match gnttab::set_max_grants(unsafe { device(xgt)? }, nr_grants)? {
+            MaxGrants::Set => (0, None),
+            MaxGrants::Unsupported => (0, Some(libc::ENOTTY)),
+        })
+    })
+}
+
+/// Copies between local buffers and grants; each segment's `status` gets its GNTST_* result.
+/// `(0, NULL)` returns 0: QEMU's probe for grant-copy support.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn xengnttab_grant_copy(xgt: *mut xengnttab_handle, count: u32, segs: *mut xengnttab_grant_copy_segment_t) -> c_int {
+    ffi_call(-1, || {
+        // SAFETY: the caller passes a live handle.
+        let dev = unsafe { device(xgt)? };
+        // SAFETY: the caller's `count` segments and their buffers are valid for the call (a
+        // bad pointer is the kernel's EFAULT, as with upstream); the two segment types are
+        // layout-identical (asserted in types.rs).
+        let mut batch = unsafe { CopyBatch::from_raw(count, segs.cast::<GrantCopySegment>()) };
+        gnttab::grant_copy(dev, &mut batch).map(|()| 0)
+    })
+}
+
+/// Exports `count` grants of `domid` as a dma-buf; its fd is written to `*fd`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn xengnttab_dmabuf_exp_from_refs(
+    xgt: *mut xengnttab_handle,
+    domid: u32,
+    flags: u32,
+    count: u32,
+    refs: *const u32,
+    fd: *mut u32,
+) -> c_int {
+    ffi_call(-1, || {
+        // SAFETY: the caller passes a live handle and `count` refs.
+        let (dev, refs) = unsafe { (device(xgt)?, array(refs, count as usize)?) };
+        // SAFETY: checked for NULL before any dma-buf exists, so none can leak.
+        let fd = unsafe { fd.as_mut() }.ok_or(Error::INVALID)?;
+        *fd = gnttab::dmabuf_exp_from_refs(dev, domid, flags, refs)?;
+        Ok(0)
+    })
+}
+
+/// Waits up to `wait_to_ms` for an exported dma-buf's release. A buffer the kernel no longer
+/// knows counts as released (0 with errno 0, as upstream).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn xengnttab_dmabuf_exp_wait_released(xgt: *mut xengnttab_handle, fd: u32, wait_to_ms: u32) -> c_int {
+    ffi_call_errno(-1, || {
+        // SAFETY: the caller passes a live handle.
+        Ok(match gnttab::dmabuf_exp_wait_released(unsafe { device(xgt)? }, fd, wait_to_ms)? {
+            DmabufWait::Released => (0, None),
+            DmabufWait::NotExported => (0, Some(0)),
+        })
+    })
+}
+
+/// Grants the pages of dma-buf `fd` to `domid`, writing `count` refs.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn xengnttab_dmabuf_imp_to_refs(
+    xgt: *mut xengnttab_handle,
+    domid: u32,
+    fd: u32,
+    count: u32,
+    refs: *mut u32,
+) -> c_int {
+    ffi_call(-1, || {
+        // SAFETY: the caller passes a live handle and room for `count` refs.
+        let (dev, refs) = unsafe { (device(xgt)?, array_mut(refs, count as usize)?) };
+        gnttab::dmabuf_imp_to_refs(dev, domid, fd, refs).map(|()| 0)
+    })
+}
+
+/// Releases an imported dma-buf.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn xengnttab_dmabuf_imp_release(xgt: *mut xengnttab_handle, fd: u32) -> c_int {
+    // SAFETY: the caller passes a live handle.
+    ffi_call(-1, || gnttab::dmabuf_imp_release(unsafe { device(xgt)? }, fd).map(|()| 0))
+}
+
+/// Counts whose request size would overflow upstream's 32-bit arithmetic are refused before
+/// the caller's arrays are touched.
+fn checked_map_count(count: u32) -> Result<usize, Error> {
+    if count > MAX_MAP_COUNT { Err(Error::INVALID) } else { Ok(count as usize) }
+}
+
+/// # Safety
+/// `xgt` is NULL or a live handle.
+unsafe fn map(xgt: *mut xengnttab_handle, domains: Domains<'_>, refs: &[u32], prot: c_int, notify: UnmapNotify) -> *mut c_void {
+    ffi_call(null_mut(), || {
+        // SAFETY: the caller's contract.
+        let dev = unsafe { device(xgt)? };
+        Ok(gnttab::map(dev, domains, refs, prot, notify)?.into_raw())
+    })
+}

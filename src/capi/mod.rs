@@ -1,0 +1,55 @@
+//! The C ABI of `libxengnttab.so.1`: one thin `extern "C"` function per upstream symbol.
+//!
+//! Every function goes through [`boundary::ffi_call`]: panics never unwind into C, failures
+//! return upstream's failure value (NULL or -1) with errno set last.
+
+#![allow(non_camel_case_types)]
+
+mod boundary;
+pub mod gntshr;
+pub mod gnttab;
+pub mod types;
+
+pub use types::*;
+
+use crate::device::Device;
+use crate::sys::toollog::Logger;
+use std::ptr::NonNull;
+
+/// Owns the device in a heap handle for C.
+fn into_handle(dev: Device) -> *mut xengntdev_handle {
+    Box::into_raw(Box::new(xengntdev_handle { dev }))
+}
+
+/// Takes a caller's logger, or None for upstream's stderr default.
+///
+/// # Safety
+/// `logger` is NULL or a valid logger that outlives the handle.
+unsafe fn caller_logger(logger: *mut xentoollog_logger) -> Option<Logger> {
+    // SAFETY: the caller's contract.
+    NonNull::new(logger.cast()).map(|logger| unsafe { Logger::borrowed(logger) })
+}
+
+/// Closes a handle: NULL is 0; otherwise close(2)'s result. Never unmaps anything.
+///
+/// # Safety
+/// `handle` is NULL or a live handle, not used afterwards.
+unsafe fn close_handle(handle: *mut xengntdev_handle) -> libc::c_int {
+    boundary::ffi_call(-1, || {
+        if handle.is_null() {
+            return Ok(0);
+        }
+        // SAFETY: a live handle from into_handle, given back to us exactly once.
+        let handle = unsafe { Box::from_raw(handle) };
+        handle.dev.close().map(|()| 0)
+    })
+}
+
+/// The handle's file descriptor; -1/EINVAL for NULL (upstream would crash).
+///
+/// # Safety
+/// `handle` is NULL or a live handle.
+unsafe fn handle_fd(handle: *mut xengntdev_handle) -> libc::c_int {
+    // SAFETY: the caller's contract.
+    boundary::ffi_call(-1, || Ok(unsafe { boundary::device(handle) }?.raw_fd()))
+}

@@ -1,0 +1,113 @@
+//! Sharing our own pages with other domains (`/dev/xen/gntalloc`), upstream's algorithm.
+
+use crate::device::{Device, GNTALLOC};
+use crate::error::{Error, Result};
+use crate::gnttab::UnmapNotify;
+use crate::sys::PAGE_SIZE;
+use crate::sys::gntalloc::{self, AllocGrefHeader, AllocRequest, GNTALLOC_FLAG_WRITABLE};
+use crate::sys::mman::{Mapping, RawRegion};
+use crate::sys::toollog::Logger;
+use std::ffi::CStr;
+
+const CONTEXT: &CStr = c"gntshr";
+
+/// A handle on `/dev/xen/gntalloc`.
+#[derive(Debug)]
+pub struct GrantSharer {
+    pub(crate) dev: Device,
+}
+
+/// Pages we share, with their grant refs; unshared (munmapped) on drop. They are detached
+/// from the handle the moment they are shared, so they may outlive it.
+#[derive(Debug)]
+pub struct SharedPages {
+    map: Mapping,
+    refs: Vec<u32>,
+}
+
+impl GrantSharer {
+    /// Opens `/dev/xen/gntalloc`, logging errors to stderr as upstream's default logger does.
+    pub fn open() -> Result<GrantSharer> {
+        Self::open_with_logger(None)
+    }
+
+    pub(crate) fn open_with_logger(logger: Option<Logger>) -> Result<GrantSharer> {
+        Ok(GrantSharer { dev: Device::open(GNTALLOC, logger)? })
+    }
+
+    /// Shares `pages` zero-filled pages with `domid`, read-only for it unless `writable`.
+    pub fn share(&self, domid: u16, pages: usize, writable: bool, notify: UnmapNotify) -> Result<SharedPages> {
+        let mut refs = Vec::new();
+        refs.try_reserve_exact(pages)?;
+        refs.resize(pages, 0);
+        let map = share(&self.dev, u32::from(domid), &mut refs, writable, notify)?;
+        Ok(SharedPages { map, refs })
+    }
+
+    pub fn close(self) -> Result<()> {
+        self.dev.close()
+    }
+}
+
+impl SharedPages {
+    /// The grant refs, one per page, to hand to the other domain.
+    pub fn refs(&self) -> &[u32] {
+        &self.refs
+    }
+
+    pub fn as_slice(&self) -> &[u8] {
+        self.map.as_slice()
+    }
+
+    /// Our side is always mapped writable, whatever the grant allows the peer.
+    pub fn as_mut_slice(&mut self) -> &mut [u8] {
+        self.map.as_mut_slice()
+    }
+}
+
+/// Upstream's osdep share: ALLOC_GREF, mmap, optional SET_UNMAP_NOTIFY, then always
+/// DEALLOC_GREF so the pages live exactly as long as the mapping. The refs are written to
+/// `refs_out` even when the notify step fails (as upstream does), never when mmap fails.
+pub(crate) fn share(dev: &Device, domid: u32, refs_out: &mut [u32], writable: bool, notify: UnmapNotify) -> Result<Mapping> {
+    let count = u32::try_from(refs_out.len()).map_err(|_| Error::INVALID)?;
+    let header = AllocGrefHeader {
+        // The uapi field is 16 bits; upstream truncates the caller's uint32_t the same way.
+        domid: domid as u16,
+        flags: if writable { GNTALLOC_FLAG_WRITABLE } else { 0 },
+        count,
+        index: 0,
+    };
+    let mut req = AllocRequest::new(header, refs_out.len())?;
+    gntalloc::alloc_gref(dev.fd(), &mut req).inspect_err(|&e| dev.log(CONTEXT, c"ioctl failed", e))?;
+    let index = req.header().index;
+    let len = refs_out.len() * PAGE_SIZE;
+
+    let shared = match Mapping::map_shared(dev.fd(), len, libc::PROT_READ | libc::PROT_WRITE, index) {
+        Err(e) => {
+            dev.log(CONTEXT, c"mmap failed", e);
+            Err(e)
+        }
+        Ok(map) => {
+            let notified = match notify.request(index, len) {
+                None => Ok(map),
+                Some((target, action)) => match gntalloc::set_unmap_notify(dev.fd(), target, action, notify.port) {
+                    Ok(()) => Ok(map),
+                    Err(e) => {
+                        dev.log(CONTEXT, c"ioctl SET_UNMAP_NOTIFY failed", e);
+                        drop(map);
+                        Err(e)
+                    }
+                },
+            };
+            refs_out.copy_from_slice(req.entries());
+            notified
+        }
+    };
+    let _ = gntalloc::dealloc_gref(dev.fd(), index, count);
+    shared
+}
+
+/// `xengntshr_unshare`: a plain munmap of `count` pages, as upstream.
+pub(crate) fn unshare_raw(region: RawRegion) -> Result<()> {
+    region.unmap()
+}

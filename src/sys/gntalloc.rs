@@ -1,0 +1,78 @@
+//! `/dev/xen/gntalloc`: the uapi structs and ioctls of `<xen/gntalloc.h>`.
+
+use super::ioctl::{IoctlArg, ioc_none_g, ioctl, ioctl_raw};
+use super::var_request::VarRequest;
+use crate::error::Result;
+use std::mem::{offset_of, size_of};
+use std::os::fd::BorrowedFd;
+
+/// Header of `struct ioctl_gntalloc_alloc_gref` (`gref_ids[]`, out, follow at offset 16).
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct AllocGrefHeader {
+    pub domid: u16,
+    pub flags: u16,
+    pub count: u32,
+    /// out: the pages' offset in the fd's address space, in bytes.
+    pub index: u64,
+}
+
+/// `GNTALLOC_FLAG_WRITABLE`.
+pub const GNTALLOC_FLAG_WRITABLE: u16 = 1;
+
+/// `struct ioctl_gntalloc_dealloc_gref`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct DeallocGref {
+    pub index: u64,
+    pub count: u32,
+}
+
+/// sizeof(struct ioctl_gntalloc_alloc_gref) on LP64, tail padding included.
+pub const SIZEOF_ALLOC_GREF: usize = 24;
+
+const _: () = {
+    assert!(offset_of!(AllocGrefHeader, count) == 4 && offset_of!(AllocGrefHeader, index) == 8);
+    assert!((size_of::<AllocGrefHeader>() + 4).next_multiple_of(8) == SIZEOF_ALLOC_GREF);
+    assert!(size_of::<DeallocGref>() == 16);
+};
+
+/// `#define IOCTL_GNTALLOC_ALLOC_GREF _IOC(_IOC_NONE, 'G', 5, sizeof(struct ioctl_gntalloc_alloc_gref))`
+pub const IOCTL_GNTALLOC_ALLOC_GREF: libc::c_ulong = ioc_none_g(5, SIZEOF_ALLOC_GREF);
+/// `#define IOCTL_GNTALLOC_DEALLOC_GREF _IOC(_IOC_NONE, 'G', 6, sizeof(struct ioctl_gntalloc_dealloc_gref))`
+pub const IOCTL_GNTALLOC_DEALLOC_GREF: libc::c_ulong = ioc_none_g(6, size_of::<DeallocGref>());
+/// `#define IOCTL_GNTALLOC_SET_UNMAP_NOTIFY _IOC(_IOC_NONE, 'G', 7, sizeof(struct ioctl_gntalloc_unmap_notify))`:
+/// the same number and struct as gntdev's, so one function serves both devices.
+pub const IOCTL_GNTALLOC_SET_UNMAP_NOTIFY: libc::c_ulong = ioc_none_g(7, size_of::<super::gntdev::UnmapNotify>());
+const _: () = assert!(IOCTL_GNTALLOC_SET_UNMAP_NOTIFY == super::gntdev::IOCTL_GNTDEV_SET_UNMAP_NOTIFY);
+pub use super::gntdev::set_unmap_notify;
+
+impl IoctlArg for DeallocGref {
+    const REQUEST: libc::c_ulong = IOCTL_GNTALLOC_DEALLOC_GREF;
+}
+
+/// An ALLOC_GREF request: header plus room for one grant ref per page.
+pub type AllocRequest = VarRequest<AllocGrefHeader, u32>;
+
+pub fn alloc_gref(fd: BorrowedFd<'_>, req: &mut AllocRequest) -> Result<()> {
+    debug_assert_eq!(req.header().count as usize, req.entries().len());
+    // SAFETY: laid out as struct ioctl_gntalloc_alloc_gref with room for `count` gref_ids,
+    // everything the kernel writes.
+    unsafe { ioctl_raw(fd, IOCTL_GNTALLOC_ALLOC_GREF, req.as_mut_ptr()) }.map(drop)
+}
+
+pub fn dealloc_gref(fd: BorrowedFd<'_>, index: u64, count: u32) -> Result<()> {
+    ioctl(fd, &mut DeallocGref { index, count }).map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ioctl_numbers_match_the_documented_x86_64_values() {
+        assert_eq!(IOCTL_GNTALLOC_ALLOC_GREF, 0x0018_4705);
+        assert_eq!(IOCTL_GNTALLOC_DEALLOC_GREF, 0x0010_4706);
+        assert_eq!(IOCTL_GNTALLOC_SET_UNMAP_NOTIFY, 0x0010_4707);
+    }
+}

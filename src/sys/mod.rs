@@ -1,0 +1,19 @@
+//! Every system call, ioctl and foreign (C library) call of the crate, and all of its `unsafe`.
+//!
+//! The layers above see safe functions and RAII types only. Struct layouts and ioctl numbers
+//! mirror the kernel's uapi headers (`<xen/gntdev.h>`, `<xen/gntalloc.h>`); `tests/uapi.rs`
+//! checks them against the installed headers.
+
+pub mod device;
+pub mod errno;
+pub mod gntalloc;
+pub mod gntdev;
+mod ioctl;
+pub mod mman;
+pub mod toolcore;
+pub mod toollog;
+mod var_request;
+
+/// Xen's grant page size. Upstream hard-codes `XC_PAGE_SIZE` the same way, whatever the OS
+/// page size is.
+pub const PAGE_SIZE: usize = 4096;

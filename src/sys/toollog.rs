@@ -1,0 +1,82 @@
+//! libxentoollog: the logger upstream reports errors through.
+
+use std::ffi::{CStr, c_char, c_int, c_uint};
+use std::ptr::NonNull;
+
+/// `struct XtlLogger`, opaque here; callers of the C API pass their own.
+#[repr(C)]
+pub struct XtlLogger {
+    _opaque: [u8; 0],
+}
+
+/// `XTL_PROGRESS` and `XTL_ERROR` of `enum xentoollog_level`.
+const XTL_PROGRESS: c_int = 4;
+const XTL_ERROR: c_int = 8;
+
+#[link(name = "xentoollog")]
+unsafe extern "C" {
+    fn xtl_createlogger_stdiostream(fh: *mut libc::FILE, min_level: c_int, flags: c_uint) -> *mut XtlLogger;
+    fn xtl_logger_destroy(logger: *mut XtlLogger);
+    fn xtl_log(
+        logger: *mut XtlLogger,
+        level: c_int,
+        errnoval: c_int,
+        context: *const c_char,
+        format: *const c_char,
+        ...
+    );
+    static mut stderr: *mut libc::FILE;
+}
+
+/// The handle's logger: the caller's (never destroyed by us) or upstream's default stderr one.
+#[derive(Debug)]
+pub struct Logger {
+    ptr: NonNull<XtlLogger>,
+    owned: bool,
+}
+
+// SAFETY: upstream calls the logger from whichever thread uses the handle; xentoollog's stdio
+// logger and caller-supplied loggers are used the same way by every Xen library.
+unsafe impl Send for Logger {}
+// SAFETY: as above.
+unsafe impl Sync for Logger {}
+
+impl Logger {
+    /// Upstream's default: `xtl_createlogger_stdiostream(stderr, XTL_PROGRESS, 0)`.
+    pub fn stderr() -> Option<Logger> {
+        // SAFETY: reading libc's `stderr` FILE pointer; the stream lives for the process.
+        let ptr = unsafe { xtl_createlogger_stdiostream(stderr, XTL_PROGRESS, 0) };
+        NonNull::new(ptr).map(|ptr| Logger { ptr, owned: true })
+    }
+
+    /// Wraps a caller's logger.
+    ///
+    /// # Safety
+    /// `ptr` must be a valid xentoollog logger that outlives the handle (the C API contract).
+    pub unsafe fn borrowed(ptr: NonNull<XtlLogger>) -> Logger {
+        Logger { ptr, owned: false }
+    }
+
+    /// Logs `<context>: error: <message>: <strerror(errno)>` at XTL_ERROR. `message` is
+    /// passed as the format, as upstream's fixed strings are: it must contain no `%`.
+    pub fn error(&self, context: &CStr, message: &CStr, errno: i32) {
+        debug_assert!(!message.to_bytes().contains(&b'%'));
+        // SAFETY: valid logger; both strings NUL-terminated; the format takes no arguments.
+        unsafe { xtl_log(self.ptr.as_ptr(), XTL_ERROR, errno, context.as_ptr(), message.as_ptr()) }
+    }
+
+    /// Logs with a format taking one `%d`, e.g. "ioctl GRANT COPY failed %d ".
+    pub fn error_with_int(&self, context: &CStr, format_with_one_d: &CStr, value: c_int, errno: i32) {
+        // SAFETY: valid logger; the format consumes exactly one int argument.
+        unsafe { xtl_log(self.ptr.as_ptr(), XTL_ERROR, errno, context.as_ptr(), format_with_one_d.as_ptr(), value) }
+    }
+}
+
+impl Drop for Logger {
+    fn drop(&mut self) {
+        if self.owned {
+            // SAFETY: we created this logger and destroy it exactly once.
+            unsafe { xtl_logger_destroy(self.ptr.as_ptr()) }
+        }
+    }
+}
