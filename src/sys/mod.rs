@@ -12,6 +12,8 @@ mod ioctl;
 pub mod mman;
 pub mod toolcore;
 pub mod toollog;
+#[cfg(test)]
+mod uapi_check;
 mod var_request;
 
 /// Xen's grant page size. Upstream hard-codes `XC_PAGE_SIZE` the same way, whatever the OS

@@ -1,0 +1,171 @@
+//! Checks every ioctl number, struct size and field offset of `sys` against the kernel's
+//! uapi headers as installed by linux-libc-dev (`<xen/gntdev.h>`, `<xen/gntalloc.h>`), by
+//! compiling and running a small C probe.
+
+use super::gntalloc::*;
+use super::gntdev::*;
+use std::collections::HashMap;
+use std::mem::{offset_of, size_of};
+use std::process::Command;
+
+const PROBE: &str = r#"
+#include <stdio.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include <linux/ioctl.h>
+/* In-kernel these come from Xen's interface headers; the uapi file assumes them. */
+typedef uint32_t grant_ref_t;
+typedef uint16_t domid_t;
+#include <xen/gntdev.h>
+#include <xen/gntalloc.h>
+#define V(name, expr) printf("%s %lu\n", name, (unsigned long)(expr))
+#define S(t) V("sizeof " #t, sizeof(struct t))
+#define O(t, f) V("offsetof " #t "." #f, offsetof(struct t, f))
+int main(void) {
+    V("IOCTL_GNTDEV_MAP_GRANT_REF", IOCTL_GNTDEV_MAP_GRANT_REF);
+    V("IOCTL_GNTDEV_UNMAP_GRANT_REF", IOCTL_GNTDEV_UNMAP_GRANT_REF);
+    V("IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR", IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR);
+    V("IOCTL_GNTDEV_SET_MAX_GRANTS", IOCTL_GNTDEV_SET_MAX_GRANTS);
+    V("IOCTL_GNTDEV_SET_UNMAP_NOTIFY", IOCTL_GNTDEV_SET_UNMAP_NOTIFY);
+    V("IOCTL_GNTDEV_GRANT_COPY", IOCTL_GNTDEV_GRANT_COPY);
+    V("IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS", IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS);
+    V("IOCTL_GNTDEV_DMABUF_EXP_WAIT_RELEASED", IOCTL_GNTDEV_DMABUF_EXP_WAIT_RELEASED);
+    V("IOCTL_GNTDEV_DMABUF_IMP_TO_REFS", IOCTL_GNTDEV_DMABUF_IMP_TO_REFS);
+    V("IOCTL_GNTDEV_DMABUF_IMP_RELEASE", IOCTL_GNTDEV_DMABUF_IMP_RELEASE);
+    V("IOCTL_GNTALLOC_ALLOC_GREF", IOCTL_GNTALLOC_ALLOC_GREF);
+    V("IOCTL_GNTALLOC_DEALLOC_GREF", IOCTL_GNTALLOC_DEALLOC_GREF);
+    V("IOCTL_GNTALLOC_SET_UNMAP_NOTIFY", IOCTL_GNTALLOC_SET_UNMAP_NOTIFY);
+    V("UNMAP_NOTIFY_CLEAR_BYTE", UNMAP_NOTIFY_CLEAR_BYTE);
+    V("UNMAP_NOTIFY_SEND_EVENT", UNMAP_NOTIFY_SEND_EVENT);
+    V("GNTALLOC_FLAG_WRITABLE", GNTALLOC_FLAG_WRITABLE);
+    S(ioctl_gntdev_grant_ref);
+    S(ioctl_gntdev_map_grant_ref); O(ioctl_gntdev_map_grant_ref, index); O(ioctl_gntdev_map_grant_ref, refs);
+    S(ioctl_gntdev_unmap_grant_ref); O(ioctl_gntdev_unmap_grant_ref, count);
+    S(ioctl_gntdev_get_offset_for_vaddr); O(ioctl_gntdev_get_offset_for_vaddr, offset);
+    O(ioctl_gntdev_get_offset_for_vaddr, count);
+    S(ioctl_gntdev_set_max_grants);
+    S(ioctl_gntdev_unmap_notify); O(ioctl_gntdev_unmap_notify, action);
+    O(ioctl_gntdev_unmap_notify, event_channel_port);
+    S(gntdev_grant_copy_segment); O(gntdev_grant_copy_segment, dest);
+    O(gntdev_grant_copy_segment, len); O(gntdev_grant_copy_segment, flags);
+    O(gntdev_grant_copy_segment, status);
+    V("offsetof gntdev_grant_copy_segment.source.foreign.offset", offsetof(struct gntdev_grant_copy_segment, source.foreign.offset));
+    V("offsetof gntdev_grant_copy_segment.source.foreign.domid", offsetof(struct gntdev_grant_copy_segment, source.foreign.domid));
+    S(ioctl_gntdev_grant_copy); O(ioctl_gntdev_grant_copy, segments);
+    S(ioctl_gntdev_dmabuf_exp_from_refs); O(ioctl_gntdev_dmabuf_exp_from_refs, fd);
+    O(ioctl_gntdev_dmabuf_exp_from_refs, domid); O(ioctl_gntdev_dmabuf_exp_from_refs, refs);
+    S(ioctl_gntdev_dmabuf_exp_wait_released); O(ioctl_gntdev_dmabuf_exp_wait_released, wait_to_ms);
+    S(ioctl_gntdev_dmabuf_imp_to_refs); O(ioctl_gntdev_dmabuf_imp_to_refs, domid);
+    O(ioctl_gntdev_dmabuf_imp_to_refs, reserved); O(ioctl_gntdev_dmabuf_imp_to_refs, refs);
+    S(ioctl_gntdev_dmabuf_imp_release);
+    S(ioctl_gntalloc_alloc_gref); O(ioctl_gntalloc_alloc_gref, flags); O(ioctl_gntalloc_alloc_gref, count);
+    O(ioctl_gntalloc_alloc_gref, index); O(ioctl_gntalloc_alloc_gref, gref_ids);
+    S(ioctl_gntalloc_dealloc_gref); O(ioctl_gntalloc_dealloc_gref, count);
+    S(ioctl_gntalloc_unmap_notify); O(ioctl_gntalloc_unmap_notify, event_channel_port);
+    return 0;
+}
+"#;
+
+/// Compiles and runs the probe; name -> value.
+fn kernel_values() -> HashMap<String, u64> {
+    let dir = std::env::temp_dir().join(format!("xengnttab-uapi-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (src, exe) = (dir.join("probe.c"), dir.join("probe"));
+    std::fs::write(&src, PROBE).unwrap();
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    let status = Command::new(cc).arg("-o").arg(&exe).arg(&src).status().expect("a C compiler is needed for this check");
+    assert!(status.success(), "the uapi probe must compile against <xen/gntdev.h> and <xen/gntalloc.h> (linux-libc-dev)");
+    let out = Command::new(&exe).output().unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let (k, v) = l.rsplit_once(' ').unwrap();
+            (k.to_string(), v.parse().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn sys_matches_the_kernel_uapi_headers() {
+    let k = kernel_values();
+    let ours: Vec<(&str, u64)> = vec![
+        ("IOCTL_GNTDEV_MAP_GRANT_REF", IOCTL_GNTDEV_MAP_GRANT_REF),
+        ("IOCTL_GNTDEV_UNMAP_GRANT_REF", IOCTL_GNTDEV_UNMAP_GRANT_REF),
+        ("IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR", IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR),
+        ("IOCTL_GNTDEV_SET_MAX_GRANTS", IOCTL_GNTDEV_SET_MAX_GRANTS),
+        ("IOCTL_GNTDEV_SET_UNMAP_NOTIFY", IOCTL_GNTDEV_SET_UNMAP_NOTIFY),
+        ("IOCTL_GNTDEV_GRANT_COPY", IOCTL_GNTDEV_GRANT_COPY),
+        ("IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS", IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS),
+        ("IOCTL_GNTDEV_DMABUF_EXP_WAIT_RELEASED", IOCTL_GNTDEV_DMABUF_EXP_WAIT_RELEASED),
+        ("IOCTL_GNTDEV_DMABUF_IMP_TO_REFS", IOCTL_GNTDEV_DMABUF_IMP_TO_REFS),
+        ("IOCTL_GNTDEV_DMABUF_IMP_RELEASE", IOCTL_GNTDEV_DMABUF_IMP_RELEASE),
+        ("IOCTL_GNTALLOC_ALLOC_GREF", IOCTL_GNTALLOC_ALLOC_GREF),
+        ("IOCTL_GNTALLOC_DEALLOC_GREF", IOCTL_GNTALLOC_DEALLOC_GREF),
+        ("IOCTL_GNTALLOC_SET_UNMAP_NOTIFY", IOCTL_GNTALLOC_SET_UNMAP_NOTIFY),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v as u64))
+    .chain([
+        ("UNMAP_NOTIFY_CLEAR_BYTE", u64::from(UNMAP_NOTIFY_CLEAR_BYTE)),
+        ("UNMAP_NOTIFY_SEND_EVENT", u64::from(UNMAP_NOTIFY_SEND_EVENT)),
+        ("GNTALLOC_FLAG_WRITABLE", u64::from(GNTALLOC_FLAG_WRITABLE)),
+    ])
+    .collect();
+    let n = |v: usize| v as u64;
+    let layout: Vec<(&str, u64)> = vec![
+        ("sizeof ioctl_gntdev_grant_ref", n(size_of::<GrantRef>())),
+        ("sizeof ioctl_gntdev_map_grant_ref", n(SIZEOF_MAP_GRANT_REF)),
+        ("offsetof ioctl_gntdev_map_grant_ref.index", n(offset_of!(MapGrantRefHeader, index))),
+        ("offsetof ioctl_gntdev_map_grant_ref.refs", n(size_of::<MapGrantRefHeader>())),
+        ("sizeof ioctl_gntdev_unmap_grant_ref", n(size_of::<UnmapGrantRef>())),
+        ("offsetof ioctl_gntdev_unmap_grant_ref.count", n(offset_of!(UnmapGrantRef, count))),
+        ("sizeof ioctl_gntdev_get_offset_for_vaddr", n(size_of::<GetOffsetForVaddr>())),
+        ("offsetof ioctl_gntdev_get_offset_for_vaddr.offset", n(offset_of!(GetOffsetForVaddr, offset))),
+        ("offsetof ioctl_gntdev_get_offset_for_vaddr.count", n(offset_of!(GetOffsetForVaddr, count))),
+        ("sizeof ioctl_gntdev_set_max_grants", n(size_of::<SetMaxGrants>())),
+        ("sizeof ioctl_gntdev_unmap_notify", n(size_of::<UnmapNotify>())),
+        ("offsetof ioctl_gntdev_unmap_notify.action", n(offset_of!(UnmapNotify, action))),
+        ("offsetof ioctl_gntdev_unmap_notify.event_channel_port", n(offset_of!(UnmapNotify, event_channel_port))),
+        ("sizeof gntdev_grant_copy_segment", n(size_of::<GrantCopySegment>())),
+        ("offsetof gntdev_grant_copy_segment.dest", n(offset_of!(GrantCopySegment, dest))),
+        ("offsetof gntdev_grant_copy_segment.len", n(offset_of!(GrantCopySegment, len))),
+        ("offsetof gntdev_grant_copy_segment.flags", n(offset_of!(GrantCopySegment, flags))),
+        ("offsetof gntdev_grant_copy_segment.status", n(offset_of!(GrantCopySegment, status))),
+        ("offsetof gntdev_grant_copy_segment.source.foreign.offset", n(offset_of!(CopyForeign, offset))),
+        ("offsetof gntdev_grant_copy_segment.source.foreign.domid", n(offset_of!(CopyForeign, domid))),
+        ("sizeof ioctl_gntdev_grant_copy", n(size_of::<GrantCopy>())),
+        ("offsetof ioctl_gntdev_grant_copy.segments", n(offset_of!(GrantCopy, segments))),
+        ("sizeof ioctl_gntdev_dmabuf_exp_from_refs", n(SIZEOF_DMABUF_EXP_FROM_REFS)),
+        ("offsetof ioctl_gntdev_dmabuf_exp_from_refs.fd", n(offset_of!(DmabufExpFromRefsHeader, fd))),
+        ("offsetof ioctl_gntdev_dmabuf_exp_from_refs.domid", n(offset_of!(DmabufExpFromRefsHeader, domid))),
+        ("offsetof ioctl_gntdev_dmabuf_exp_from_refs.refs", n(size_of::<DmabufExpFromRefsHeader>())),
+        ("sizeof ioctl_gntdev_dmabuf_exp_wait_released", n(size_of::<DmabufExpWaitReleased>())),
+        ("offsetof ioctl_gntdev_dmabuf_exp_wait_released.wait_to_ms", n(offset_of!(DmabufExpWaitReleased, wait_to_ms))),
+        ("sizeof ioctl_gntdev_dmabuf_imp_to_refs", n(SIZEOF_DMABUF_IMP_TO_REFS)),
+        ("offsetof ioctl_gntdev_dmabuf_imp_to_refs.domid", n(offset_of!(DmabufImpToRefsHeader, domid))),
+        ("offsetof ioctl_gntdev_dmabuf_imp_to_refs.reserved", n(offset_of!(DmabufImpToRefsHeader, reserved))),
+        ("offsetof ioctl_gntdev_dmabuf_imp_to_refs.refs", n(size_of::<DmabufImpToRefsHeader>())),
+        ("sizeof ioctl_gntdev_dmabuf_imp_release", n(size_of::<DmabufImpRelease>())),
+        ("sizeof ioctl_gntalloc_alloc_gref", n(SIZEOF_ALLOC_GREF)),
+        ("offsetof ioctl_gntalloc_alloc_gref.flags", n(offset_of!(AllocGrefHeader, flags))),
+        ("offsetof ioctl_gntalloc_alloc_gref.count", n(offset_of!(AllocGrefHeader, count))),
+        ("offsetof ioctl_gntalloc_alloc_gref.index", n(offset_of!(AllocGrefHeader, index))),
+        ("offsetof ioctl_gntalloc_alloc_gref.gref_ids", n(size_of::<AllocGrefHeader>())),
+        ("sizeof ioctl_gntalloc_dealloc_gref", n(size_of::<DeallocGref>())),
+        ("offsetof ioctl_gntalloc_dealloc_gref.count", n(offset_of!(DeallocGref, count))),
+        ("sizeof ioctl_gntalloc_unmap_notify", n(size_of::<UnmapNotify>())),
+        ("offsetof ioctl_gntalloc_unmap_notify.event_channel_port", n(offset_of!(UnmapNotify, event_channel_port))),
+    ];
+    let mut mismatches = Vec::new();
+    for (name, value) in ours.iter().chain(&layout) {
+        match k.get(*name) {
+            Some(kv) if kv == value => {}
+            other => mismatches.push(format!("{name}: ours {value:#x}, kernel {other:x?}")),
+        }
+    }
+    assert_eq!(k.len(), ours.len() + layout.len(), "every probed value is compared");
+    assert!(mismatches.is_empty(), "differences from the uapi headers:\n{}", mismatches.join("\n"));
+}
