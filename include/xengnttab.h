@@ -50,20 +50,15 @@ typedef struct xengntdev_handle xengntshr_handle;
 typedef struct xengntdev_handle xengnttab_handle;
 
 /*
- The foreign side of a copy segment: grant `ref` of `domid`, from byte `offset`.
- */
-struct xengnttab_copy_foreign {
-  uint32_t ref;
-  uint16_t offset;
-  uint16_t domid;
-};
-
-/*
  One side of a copy segment: a local virtual address or a foreign grant.
  */
 union xengnttab_copy_ptr {
   void *virt;
-  struct xengnttab_copy_foreign foreign;
+  struct {
+    uint32_t ref;
+    uint16_t offset;
+    uint16_t domid;
+  } foreign;
 };
 
 /*
