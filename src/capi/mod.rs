@@ -9,6 +9,8 @@ mod boundary;
 pub mod gntshr;
 pub mod gnttab;
 pub mod types;
+#[cfg(test)]
+mod validation_tests;
 
 pub use types::*;
 
