@@ -2,7 +2,7 @@
 
 use crate::device::{Device, GNTALLOC};
 use crate::error::{Error, Result};
-use crate::gnttab::UnmapNotify;
+use crate::notify::UnmapNotify;
 use crate::sys::PAGE_SIZE;
 use crate::sys::gntalloc::{self, AllocGrefHeader, AllocRequest, GNTALLOC_FLAG_WRITABLE};
 use crate::sys::mman::{Mapping, RawRegion};
@@ -88,17 +88,7 @@ pub(crate) fn share(dev: &Device, domid: u32, refs_out: &mut [u32], writable: bo
             Err(e)
         }
         Ok(map) => {
-            let notified = match notify.request(index, len) {
-                None => Ok(map),
-                Some((target, action)) => match gntalloc::set_unmap_notify(dev.fd(), target, action, notify.port) {
-                    Ok(()) => Ok(map),
-                    Err(e) => {
-                        dev.log(CONTEXT, c"ioctl SET_UNMAP_NOTIFY failed", e);
-                        drop(map);
-                        Err(e)
-                    }
-                },
-            };
+            let notified = notify.arm(dev, CONTEXT, map, index);
             refs_out.copy_from_slice(req.entries());
             notified
         }

@@ -3,7 +3,8 @@
 use crate::device::{Device, GNTDEV};
 use crate::error::{Error, Result};
 use crate::sys::PAGE_SIZE;
-use crate::sys::gntdev::{self, GrantRef, MapGrantRefHeader, MapRequest, UNMAP_NOTIFY_CLEAR_BYTE, UNMAP_NOTIFY_SEND_EVENT};
+use crate::notify::UnmapNotify;
+use crate::sys::gntdev::{self, GrantRef, MapGrantRefHeader, MapRequest};
 use crate::sys::mman::{Mapping, RawRegion};
 use crate::sys::toollog::Logger;
 use std::ffi::{CStr, c_int};
@@ -31,35 +32,6 @@ pub enum Domains<'a> {
     Same(u32),
     /// `domids[i]` granted `refs[i]`; must be as long as the refs.
     PerRef(&'a [u32]),
-}
-
-/// Unmap notification of a mapping: what the kernel does when our side goes away.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct UnmapNotify {
-    /// Byte offset in the mapping cleared to 0 on unmap; out-of-range values (e.g. -1) are
-    /// ignored, as upstream does.
-    pub offset: u32,
-    /// Event channel (bound in this domain) signalled on unmap; `u32::MAX` for none.
-    pub port: u32,
-}
-
-impl UnmapNotify {
-    pub const NONE: UnmapNotify = UnmapNotify { offset: u32::MAX, port: u32::MAX };
-
-    /// The SET_UNMAP_NOTIFY (byte index, action) for a mapping at `index` of `len` bytes,
-    /// or None when nothing is requested.
-    pub(crate) fn request(self, index: u64, len: usize) -> Option<(u64, u32)> {
-        let mut target = index;
-        let mut action = 0;
-        if (self.offset as usize) < len {
-            target += u64::from(self.offset);
-            action |= UNMAP_NOTIFY_CLEAR_BYTE;
-        }
-        if self.port != u32::MAX {
-            action |= UNMAP_NOTIFY_SEND_EVENT;
-        }
-        (action != 0).then_some((target, action))
-    }
 }
 
 /// Whether `set_max_grants` did anything.
@@ -182,17 +154,7 @@ pub(crate) fn map<'a>(dev: &'a Device, domains: Domains<'_>, refs: &[u32], prot:
     let index = req.header().index;
     let len = refs.len() * PAGE_SIZE;
 
-    let mapped = mmap_retrying_eagain(dev, len, prot, index).and_then(|map| match notify.request(index, len) {
-        None => Ok(map),
-        Some((target, action)) => match gntdev::set_unmap_notify(dev.fd(), target, action, notify.port) {
-            Ok(()) => Ok(map),
-            Err(e) => {
-                dev.log(CONTEXT, c"ioctl SET_UNMAP_NOTIFY failed", e);
-                drop(map);
-                Err(e)
-            }
-        },
-    });
+    let mapped = mmap_retrying_eagain(dev, len, prot, index).and_then(|map| notify.arm(dev, CONTEXT, map, index));
     match mapped {
         Ok(map) => Ok(GrantMapping { dev, map: Some(map), index, count }),
         Err(e) => {
@@ -304,29 +266,5 @@ mod tests {
         let size = |count: u64| 24 + (count - 1) * 8;
         assert!(size(u64::from(MAX_MAP_COUNT)) <= u64::from(u32::MAX));
         assert!(size(u64::from(MAX_MAP_COUNT) + 1) > u64::from(u32::MAX));
-    }
-
-    #[test]
-    fn notify_offset_inside_the_mapping_clears_a_byte_relative_to_the_index() {
-        let n = UnmapNotify { offset: 20, port: u32::MAX };
-        assert_eq!(n.request(0x5000, 4096), Some((0x5014, UNMAP_NOTIFY_CLEAR_BYTE)));
-    }
-
-    #[test]
-    fn notify_offset_out_of_range_is_ignored_but_the_event_stays() {
-        let n = UnmapNotify { offset: 4096, port: 7 };
-        assert_eq!(n.request(0x5000, 4096), Some((0x5000, UNMAP_NOTIFY_SEND_EVENT)));
-        assert_eq!(UnmapNotify { offset: u32::MAX, port: 0 }.request(0, 4096), Some((0, UNMAP_NOTIFY_SEND_EVENT)));
-    }
-
-    #[test]
-    fn no_notify_means_no_ioctl() {
-        assert_eq!(UnmapNotify::NONE.request(0, 4096), None);
-    }
-
-    #[test]
-    fn the_last_byte_of_a_multi_page_map_is_in_range() {
-        let n = UnmapNotify { offset: 2 * 4096 - 1, port: u32::MAX };
-        assert_eq!(n.request(0, 2 * 4096), Some((8191, UNMAP_NOTIFY_CLEAR_BYTE)));
     }
 }

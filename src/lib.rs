@@ -16,9 +16,12 @@ mod error;
 pub mod gntshr;
 #[deny(unsafe_code)]
 pub mod gnttab;
+#[deny(unsafe_code)]
+mod notify;
 mod sys;
 
 pub use error::{Error, Result};
 pub use gntshr::{GrantSharer, SharedPages};
-pub use gnttab::{Domains, GrantMapping, GrantTable, MaxGrants, UnmapNotify};
+pub use gnttab::{Domains, GrantMapping, GrantTable, MaxGrants};
+pub use notify::UnmapNotify;
 pub use sys::gntdev::{CopyBatch, CopyForeign};

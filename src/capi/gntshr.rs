@@ -3,7 +3,7 @@
 use super::boundary::{array_mut, device, ffi_call};
 use super::{caller_logger, close_handle, evtchn_port_t, handle_fd, into_handle, xentoollog_logger, xengntshr_handle};
 use crate::error::Error;
-use crate::gnttab::UnmapNotify;
+use crate::notify::UnmapNotify;
 use crate::gntshr::{self, GrantSharer};
 use crate::sys::PAGE_SIZE;
 use crate::sys::mman::RawRegion;

@@ -3,7 +3,8 @@
 use super::boundary::{array, array_mut, device, ffi_call, ffi_call_errno};
 use super::{caller_logger, close_handle, evtchn_port_t, handle_fd, into_handle, xentoollog_logger, xengnttab_grant_copy_segment_t, xengnttab_handle};
 use crate::error::Error;
-use crate::gnttab::{self, DmabufWait, Domains, GrantTable, MAX_MAP_COUNT, MaxGrants, UnmapNotify};
+use crate::gnttab::{self, DmabufWait, Domains, GrantTable, MAX_MAP_COUNT, MaxGrants};
+use crate::notify::UnmapNotify;
 use crate::sys::PAGE_SIZE;
 use crate::sys::gntdev::{CopyBatch, GrantCopySegment};
 use crate::sys::mman::RawRegion;

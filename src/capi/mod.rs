@@ -2,8 +2,14 @@
 //!
 //! Every function goes through [`boundary::ffi_call`]: panics never unwind into C, failures
 //! return upstream's failure value (NULL or -1) with errno set last.
+//!
+//! # Safety
+//! Every function has upstream's C contract: a handle argument is NULL or a live handle from
+//! the matching open call; arrays hold `count` elements; addresses passed to unmap/unshare
+//! came from our map/share calls and are not used afterwards. NULL handles and arrays are
+//! rejected with EINVAL rather than trusted.
 
-#![allow(non_camel_case_types)]
+#![allow(non_camel_case_types, clippy::missing_safety_doc)]
 
 mod boundary;
 pub mod gntshr;

@@ -1,6 +1,6 @@
 //! `/dev/xen/gntalloc`: the uapi structs and ioctls of `<xen/gntalloc.h>`.
 
-use super::ioctl::{IoctlArg, ioc_none_g, ioctl, ioctl_raw};
+use super::ioctl::{IoctlArg, ioc_none_g, ioctl, ioctl_args, ioctl_raw};
 use super::var_request::VarRequest;
 use crate::error::Result;
 use std::mem::{offset_of, size_of};
@@ -42,13 +42,12 @@ pub const IOCTL_GNTALLOC_ALLOC_GREF: libc::c_ulong = ioc_none_g(5, SIZEOF_ALLOC_
 /// `#define IOCTL_GNTALLOC_DEALLOC_GREF _IOC(_IOC_NONE, 'G', 6, sizeof(struct ioctl_gntalloc_dealloc_gref))`
 pub const IOCTL_GNTALLOC_DEALLOC_GREF: libc::c_ulong = ioc_none_g(6, size_of::<DeallocGref>());
 /// `#define IOCTL_GNTALLOC_SET_UNMAP_NOTIFY _IOC(_IOC_NONE, 'G', 7, sizeof(struct ioctl_gntalloc_unmap_notify))`:
-/// the same number and struct as gntdev's, so one function serves both devices.
+/// the same number and struct as gntdev's, so `gntdev::set_unmap_notify` serves both devices.
 pub const IOCTL_GNTALLOC_SET_UNMAP_NOTIFY: libc::c_ulong = ioc_none_g(7, size_of::<super::gntdev::UnmapNotify>());
 const _: () = assert!(IOCTL_GNTALLOC_SET_UNMAP_NOTIFY == super::gntdev::IOCTL_GNTDEV_SET_UNMAP_NOTIFY);
-pub use super::gntdev::set_unmap_notify;
 
-impl IoctlArg for DeallocGref {
-    const REQUEST: libc::c_ulong = IOCTL_GNTALLOC_DEALLOC_GREF;
+ioctl_args! {
+    DeallocGref => IOCTL_GNTALLOC_DEALLOC_GREF,
 }
 
 /// An ALLOC_GREF request: header plus room for one grant ref per page.

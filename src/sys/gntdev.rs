@@ -1,6 +1,6 @@
 //! `/dev/xen/gntdev`: the uapi structs and ioctls of `<xen/gntdev.h>`.
 
-use super::ioctl::{IoctlArg, ioc_none_g, ioctl, ioctl_raw};
+use super::ioctl::{IoctlArg, ioc_none_g, ioctl, ioctl_args, ioctl_raw};
 use super::var_request::VarRequest;
 use crate::error::Result;
 use std::marker::PhantomData;
@@ -183,23 +183,13 @@ pub const IOCTL_GNTDEV_DMABUF_IMP_TO_REFS: libc::c_ulong = ioc_none_g(11, SIZEOF
 /// `#define IOCTL_GNTDEV_DMABUF_IMP_RELEASE _IOC(_IOC_NONE, 'G', 12, sizeof(struct ioctl_gntdev_dmabuf_imp_release))`
 pub const IOCTL_GNTDEV_DMABUF_IMP_RELEASE: libc::c_ulong = ioc_none_g(12, size_of::<DmabufImpRelease>());
 
-impl IoctlArg for UnmapGrantRef {
-    const REQUEST: libc::c_ulong = IOCTL_GNTDEV_UNMAP_GRANT_REF;
-}
-impl IoctlArg for GetOffsetForVaddr {
-    const REQUEST: libc::c_ulong = IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR;
-}
-impl IoctlArg for SetMaxGrants {
-    const REQUEST: libc::c_ulong = IOCTL_GNTDEV_SET_MAX_GRANTS;
-}
-impl IoctlArg for UnmapNotify {
-    const REQUEST: libc::c_ulong = IOCTL_GNTDEV_SET_UNMAP_NOTIFY;
-}
-impl IoctlArg for DmabufExpWaitReleased {
-    const REQUEST: libc::c_ulong = IOCTL_GNTDEV_DMABUF_EXP_WAIT_RELEASED;
-}
-impl IoctlArg for DmabufImpRelease {
-    const REQUEST: libc::c_ulong = IOCTL_GNTDEV_DMABUF_IMP_RELEASE;
+ioctl_args! {
+    UnmapGrantRef => IOCTL_GNTDEV_UNMAP_GRANT_REF,
+    GetOffsetForVaddr => IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR,
+    SetMaxGrants => IOCTL_GNTDEV_SET_MAX_GRANTS,
+    UnmapNotify => IOCTL_GNTDEV_SET_UNMAP_NOTIFY,
+    DmabufExpWaitReleased => IOCTL_GNTDEV_DMABUF_EXP_WAIT_RELEASED,
+    DmabufImpRelease => IOCTL_GNTDEV_DMABUF_IMP_RELEASE,
 }
 
 /// A MAP_GRANT_REF request: header plus one `GrantRef` per page.

@@ -14,6 +14,16 @@ pub trait IoctlArg {
     const REQUEST: libc::c_ulong;
 }
 
+/// Ties each fixed-size argument struct to its request number.
+macro_rules! ioctl_args {
+    ($($arg:ty => $request:expr),* $(,)?) => {
+        $(impl IoctlArg for $arg {
+            const REQUEST: libc::c_ulong = $request;
+        })*
+    };
+}
+pub(crate) use ioctl_args;
+
 /// Issues `ioctl(fd, request, arg)`.
 ///
 /// # Safety

@@ -34,6 +34,11 @@ impl Mapping {
         self.addr.as_ptr().cast()
     }
 
+    #[allow(clippy::len_without_is_empty)]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
     /// The mapped bytes. Touching a page the kernel could not back faults (SIGBUS/SIGSEGV),
     /// as with any device mapping.
     pub fn as_slice(&self) -> &[u8] {

@@ -107,7 +107,7 @@ fn sys_matches_the_kernel_uapi_headers() {
         ("IOCTL_GNTALLOC_SET_UNMAP_NOTIFY", IOCTL_GNTALLOC_SET_UNMAP_NOTIFY),
     ]
     .into_iter()
-    .map(|(k, v)| (k, v as u64))
+    .map(|(k, v)| (k, u64::from(v)))
     .chain([
         ("UNMAP_NOTIFY_CLEAR_BYTE", u64::from(UNMAP_NOTIFY_CLEAR_BYTE)),
         ("UNMAP_NOTIFY_SEND_EVENT", u64::from(UNMAP_NOTIFY_SEND_EVENT)),
