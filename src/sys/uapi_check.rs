@@ -89,6 +89,7 @@ fn kernel_values() -> HashMap<String, u64> {
 }
 
 #[test]
+#[allow(clippy::unnecessary_cast)]
 fn sys_matches_the_kernel_uapi_headers() {
     let k = kernel_values();
     let ours: Vec<(&str, u64)> = vec![
@@ -107,7 +108,8 @@ fn sys_matches_the_kernel_uapi_headers() {
         ("IOCTL_GNTALLOC_SET_UNMAP_NOTIFY", IOCTL_GNTALLOC_SET_UNMAP_NOTIFY),
     ]
     .into_iter()
-    .map(|(k, v)| (k, u64::from(v)))
+    // c_ulong is u64 here but u32 on 32-bit targets.
+    .map(|(k, v)| (k, v as u64))
     .chain([
         ("UNMAP_NOTIFY_CLEAR_BYTE", u64::from(UNMAP_NOTIFY_CLEAR_BYTE)),
         ("UNMAP_NOTIFY_SEND_EVENT", u64::from(UNMAP_NOTIFY_SEND_EVENT)),
