@@ -1,0 +1,161 @@
+# suites.sh - test suites run in the lab's dom0 (sourced by /init; busybox sh).
+# Result lines go through r() into /tmp/results; raw gntdiff output into /tmp/raw (the host
+# compares the two runs). Every program runs under timeout(1).
+#
+# Library configurations ("cfg"):
+#   deb  Debian's libxengnttab.so.1 (default search path)
+#   lp   ours through LD_LIBRARY_PATH=/opt/ours
+#   pre  ours through LD_PRELOAD=/opt/ours/libxengnttab.so.1 (unmodified Debian binaries/libxenvchan)
+#   vch  libxenvchan rebuilt against our header (/opt/vchan-ours) + ours, through LD_LIBRARY_PATH
+SYSLIB=/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu
+DEBLIB=/usr/lib/x86_64-linux-gnu/libxengnttab.so.1.2
+OURS=/opt/ours/libxengnttab.so.1
+VCH=/opt/vchan-ours/libxenvchan.so.4.17
+T=/tests
+run() {   # run <cfg> cmd...: run cmd with the library configuration's environment
+  c=$1; shift
+  case $c in
+    deb) "$@" ;;
+    lp)  LD_LIBRARY_PATH=/opt/ours:$SYSLIB "$@" ;;
+    pre) LD_PRELOAD=$OURS "$@" ;;
+    vch) LD_LIBRARY_PATH=/opt/vchan-ours:/opt/ours:$SYSLIB "$@" ;;
+  esac
+}
+fsize() { stat -c %s "$1" 2>/dev/null || echo 0; }
+waitsize() {   # waitsize FILE BYTES SECONDS: 0 once FILE has >= BYTES
+  n=0; lim=$(($3 * 20))
+  while [ "$(fsize "$1")" -lt "$2" ]; do n=$((n + 1)); [ $n -gt $lim ] && return 1; sleep 0.05; done
+}
+waitxs() {     # wait until a vchan server published its xenstore node
+  n=0; while ! xenstore-read "$1/event-channel" >/dev/null 2>&1; do
+    n=$((n + 1)); [ $n -gt 200 ] && return 1; sleep 0.05; done
+}
+pids_with() {  # real program pids (not timeout wrappers) whose command line contains $1
+  for d in /proc/[0-9]*; do
+    [ "$(readlink $d/exe 2>/dev/null)" = /bin/busybox ] && continue
+    tr '\0' ' ' < $d/cmdline 2>/dev/null | grep -q -- "$1" && echo ${d#/proc/}
+  done
+}
+mapcheck() {   # mapcheck <cfg> <pid> -> "" if the right libraries are mapped, else a reason
+  m=/proc/$2/maps
+  [ -r $m ] || { echo "process $2 gone before its maps could be read"; return; }
+  case $1 in
+    deb) grep -q $DEBLIB $m && ! grep -q /opt/ours $m || echo "expected Debian's library only" ;;
+    lp|pre) grep -q $OURS $m && ! grep -q $DEBLIB $m || echo "expected ours only" ;;
+    vch) grep -q $OURS $m && grep -q $VCH $m && ! grep -q $DEBLIB $m || echo "expected ours + rebuilt libxenvchan" ;;
+  esac
+}
+mbps() { awk -v b=$1 -v t0=$2 -v t1=$3 'BEGIN{d=t1-t0; if (d<=0) d=0.01; printf "%.1f", b/1048576/d}'; }
+killall_with() { for p in $(pids_with "$1"); do kill $p 2>/dev/null; done; }
+
+# ------------------------------------------------------------------------------- gntdiff
+suite_gntdiff() {
+  for c in deb lp pre; do
+    got=$(run $c timeout 10 $T/whichlib 2>&1)
+    case $c in deb) want=/usr/lib/x86_64-linux-gnu/libxengnttab.so.1;; *) want=$OURS;; esac
+    [ "$got" = "$want" ] && r "PASS load/$c: xengnttab_open from $got" || r "FAIL load/$c: got '$got', want '$want'"
+  done
+  for c in deb lp; do
+    s=$(up)
+    run $c timeout 240 $T/gntdiff 0 > /tmp/gd-$c.out 2>&1
+    rc=$?
+    echo "gntdiff [$c] rc=$rc took $(awk -v a=$s -v b=$(up) 'BEGIN{print b-a}')s"
+    sed "s/^/@@$c /" /tmp/gd-$c.out >> /tmp/raw
+    echo "@@$c-rc $rc" >> /tmp/raw
+  done
+  run lp timeout 60 $T/gntdiff --ours-only > /tmp/gd-oo.out 2>&1
+  rc=$?
+  sed "s/^/@@oo /" /tmp/gd-oo.out >> /tmp/raw
+  echo "@@oo-rc $rc" >> /tmp/raw
+}
+
+# ------------------------------------------------------------------------------- vchan
+# vchan-node1: server writes FILE, client reads it. The server's stdin stays open until the
+# client has everything, so a close cannot cut the stream short.
+node1() {   # node1 <cfg> <file> -> sets RATE
+  c=$1 in=$2 P=/local/domain/0/data/n1-$1 out=/tmp/n1-$1.out
+  size=$(fsize $in); RATE=-; rm -f $out
+  ( cat $in; waitsize $out $size 150 ) | run $c timeout 180 $T/vchan-node1 server write 0 $P 2>/tmp/n1s-$c.err &
+  if ! waitxs $P; then r "FAIL vchan/node1/$c: server did not come up: $(head -c 200 /tmp/n1s-$c.err)"; killall_with $P; wait; return; fi
+  why=$(mapcheck $c "$(pids_with $P | head -1)")
+  t0=$(up)
+  run $c timeout 180 $T/vchan-node1 client read 0 $P > $out 2>/tmp/n1c-$c.err &
+  sleep 0.2
+  why2=$(mapcheck $c "$(pids_with "client read 0 $P" | head -1)")
+  waitsize $out $size 150; t1=$(up)
+  sleep 0.3; killall_with $P; wait
+  RATE=$(mbps $size $t0 $t1)
+  a=$(md5sum < $in); b=$(md5sum < $out)
+  [ -z "$why$why2" ] && r "PASS vchan/node1/$c/libs-loaded" || r "FAIL vchan/node1/$c/libs-loaded: server: $why client: $why2"
+  [ "$a" = "$b" ] && r "PASS vchan/node1/$c: $((size >> 20)) MiB server->client md5 ok, $RATE MB/s" ||
+    r "FAIL vchan/node1/$c: md5 mismatch ($(fsize $out) of $size bytes) $(tail -c 150 /tmp/n1c-$c.err | tr -d '#\n')"
+  rm -f $out
+}
+
+# vchan-node2 (select based, bidirectional): A server->client, B client->server, ring sizes given
+node2() {   # node2 <cfg> <fileA> <fileB|-> <rbuf> <wbuf> <tag> -> sets RATE
+  c=$1 A=$2 Bf=$3 P=/local/domain/0/data/n2-$1-$6 co=/tmp/n2c-$1.out so=/tmp/n2s-$1.out
+  sa=$(fsize $A); sb=0; [ "$Bf" = - ] || sb=$(fsize $Bf); RATE=-
+  rm -f $co $so; : > $so
+  ( cat $A; waitsize $co $sa 150; waitsize $so $sb 150 ) |
+    run $c timeout 180 $T/vchan-node2 server 0 $P $4 $5 > $so 2>/tmp/n2s-$c.err &
+  if ! waitxs $P; then r "FAIL vchan/node2/$c/$6: server did not come up: $(head -c 200 /tmp/n2s-$c.err)"; killall_with $P; wait; return; fi
+  why=$(mapcheck $c "$(pids_with "server 0 $P" | head -1)")
+  t0=$(up)
+  ( [ "$Bf" = - ] || cat $Bf; waitsize $co $sa 150; waitsize $so $sb 150 ) |
+    run $c timeout 180 $T/vchan-node2 client 0 $P > $co 2>/tmp/n2c-$c.err &
+  waitsize $co $sa 150; waitsize $so $sb 150; t1=$(up)
+  sleep 0.3; killall_with $P; wait
+  RATE=$(mbps $((sa + sb)) $t0 $t1)
+  ok=1; [ "$(md5sum < $A)" = "$(md5sum < $co)" ] || ok=0
+  [ "$Bf" = - ] || [ "$(md5sum < $Bf)" = "$(md5sum < $so)" ] || ok=0
+  [ -z "$why" ] && r "PASS vchan/node2/$c/$6/libs-loaded" || r "FAIL vchan/node2/$c/$6/libs-loaded: $why"
+  [ $ok = 1 ] && r "PASS vchan/node2/$c/$6: rings $4/$5, $((sa >> 20))+$((sb >> 20)) MiB md5 ok both ways, $RATE MB/s" ||
+    r "FAIL vchan/node2/$c/$6: md5 mismatch (client got $(fsize $co)/$sa, server got $(fsize $so)/$sb)"
+  rm -f $co $so
+}
+
+# Debian's vchan-socket-proxy, server <-> client over stdin/stdout
+proxy() {   # proxy <cfg> <file>
+  c=$1 in=$2 P=/local/domain/0/data/vsp-$1 out=/tmp/vsp-$1.out
+  size=$(fsize $in); rm -f $out
+  ( cat $in; waitsize $out $size 120 ) | run $c timeout 150 vchan-socket-proxy -m server 0 $P - >/dev/null 2>/tmp/vsps-$c.err &
+  sleep 0.5
+  why=$(mapcheck $c "$(pids_with "server 0 $P" | head -1)")
+  ( waitsize $out $size 120 ) | run $c timeout 150 vchan-socket-proxy -m client 0 $P - > $out 2>/tmp/vspc-$c.err &
+  waitsize $out $size 120
+  sleep 0.3; killall_with $P; wait
+  [ -z "$why" ] && r "PASS vchan/proxy/$c/libs-loaded" || r "FAIL vchan/proxy/$c/libs-loaded: $why"
+  [ "$(md5sum < $in)" = "$(md5sum < $out)" ] && r "PASS vchan/proxy/$c: $((size >> 20)) MiB md5 ok" ||
+    r "FAIL vchan/proxy/$c: md5 mismatch ($(fsize $out) of $size bytes) $(head -c 150 /tmp/vspc-$c.err)"
+  rm -f $out
+}
+
+suite_vchan() {
+  dd if=/dev/urandom of=/tmp/r16 bs=1M count=16 2>/dev/null
+  dd if=/dev/urandom of=/tmp/r8 bs=1M count=8 2>/dev/null
+  dd if=/dev/urandom of=/tmp/r4 bs=1M count=4 2>/dev/null
+  for c in deb pre vch; do
+    node1 $c /tmp/r16
+    node2 $c /tmp/r16 /tmp/r8 8192 16384 multipage
+    proxy $c /tmp/r4
+  done
+  rm -f /tmp/r16 /tmp/r8 /tmp/r4
+}
+
+# ------------------------------------------------------------------------------- demo
+suite_demo() {
+  dd if=/dev/urandom of=/tmp/r16 bs=1M count=16 2>/dev/null
+  dd if=/dev/urandom of=/tmp/r64 bs=1M count=64 2>/dev/null
+  for c in deb pre vch; do
+    node1 $c /tmp/r16; eval "N1_$c=\$RATE"
+    node2 $c /tmp/r64 - 65536 65536 big; eval "N2_$c=\$RATE"
+  done
+  {
+    echo "DEMO vchan throughput (MB/s, dom0 -> dom0 under QEMU TCG):"
+    echo "DEMO   library                                  node1 16 MiB (in-page ring)  node2 64 MiB (64 KiB rings)"
+    echo "DEMO   Debian libxengnttab                      $(printf %-28s "$N1_deb") $N2_deb"
+    echo "DEMO   ours (LD_PRELOAD)                        $(printf %-28s "$N1_pre") $N2_pre"
+    echo "DEMO   ours + libxenvchan rebuilt on our header $(printf %-28s "$N1_vch") $N2_vch"
+  } | tee -a /tmp/raw
+}

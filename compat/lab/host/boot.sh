@@ -1,0 +1,47 @@
+#!/bin/bash
+# Boot Debian's Xen 4.17 with a PV dom0 (Debian 6.1 kernel + the lab initramfs) in QEMU TCG.
+# Serial log -> $W/serial.log. Prints "BOOT key=value" lines: qemu rc, wall time, the host
+# time at which dom0 reached each marker, and the watchdog's verdict.
+# usage: boot.sh <workdir>      env: TIMEOUT (600) SMP (2) MEM (2048)
+set -uo pipefail
+W=$1
+cd "$W"
+LOG=$W/serial.log
+TIMEOUT=${TIMEOUT:-600}
+SMP=${SMP:-2}
+KERNEL=$(ls root/boot/vmlinuz-* | head -1)
+# guest_loglvl=error: keep Xen's per-guest warnings (e.g. refused grant ops, which we provoke
+# on purpose) from interleaving with dom0's result lines; panics are always printed.
+XEN_ARGS="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=$SMP loglvl=warning guest_loglvl=error noreboot"
+DOM0_ARGS="console=hvc0 earlyprintk=xen"   # no commas: QEMU splits -initrd on ','
+rm -f "$LOG"; : > "$LOG"
+start=$(date +%s.%N)
+el() { awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}'; }
+# -cpu max without SMAP: with SMAP the PV dom0 dies in create_bounce_frame (xenlab trap list)
+timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -machine pc -accel tcg,thread=multi -cpu max,-smap \
+  -smp "$SMP" -m "${MEM:-2048}" -display none -monitor none -serial file:"$LOG" -no-reboot \
+  -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+  -kernel xen -append "$XEN_ARGS" -initrd "$KERNEL $DOM0_ARGS,initrd.cpio.gz" &
+QPID=$!
+# watchdog: a Xen panic or dom0 crash ends the run at once instead of waiting for the timeout
+BAD='Panic on CPU|Dom0 crashed|Manual reset required|Reboot disabled|Kernel panic|^\s*(\[ *[0-9.]+\] )?(BUG:|Oops)'
+(
+  marks="Xen version|Linux version|T_USERSPACE|T_MODULES|T_XENSTORE|T_DONE"
+  seen=""
+  while kill -0 $QPID 2>/dev/null; do
+    for m in ${marks//|/ }; do
+      case " $seen " in *" $m "*) continue;; esac
+      grep -q "$m" "$LOG" && { seen="$seen $m"; echo "BOOT marker ${m// /_}=$(el)s"; }
+    done
+    if l=$(grep -a -m1 -E "$BAD" "$LOG"); then
+      echo "BOOT watchdog=$(echo "$l" | tr -d '\r' | cut -c1-120)"
+      sleep 3; kill $QPID 2>/dev/null; break
+    fi
+    sleep 0.5
+  done
+) &
+WPID=$!
+wait $QPID; rc=$?
+wait $WPID 2>/dev/null
+echo "BOOT qemu_rc=$rc"
+echo "BOOT wall=$(el)s"

@@ -1,0 +1,84 @@
+#!/bin/bash
+# Build the dom0 test programs and the initramfs.
+#   - c-tests/diff/gntdiff + whichlib: compiled ONCE against Debian's header and library
+#   - vchan-node1/2: upstream tools/vchan/{node,node-select}.c against Debian's libxenvchan
+#   - libxenvchan.so.4.17 rebuilt from the same source package against OUR installed header,
+#     linked to our library through `pkg-config --cflags --libs xengnttab` (our .pc files)
+# Prints "PASS/FAIL build/..." lines for the checks it makes (the caller counts them).
+# usage: build.sh <workdir> <repo> <ours-lib> <ours-destdir> <xen-src> <mode>
+set -uo pipefail
+W=$1 REPO=$2 OURS_LIB=$3 D=$4 XSRC=$5 MODE=$6
+B=$W/build
+LA=/usr/lib/x86_64-linux-gnu
+rm -rf "$B"; mkdir -p "$B/vchan-ours"
+res() { if [ "$1" = 0 ]; then echo "PASS build/$2"; else echo "FAIL build/$2: ${3:-see $B/*.log}"; fi; }
+cc() { gcc -O2 -Wall -Werror "$@"; }
+
+cc -o "$B/gntdiff" "$REPO"/c-tests/diff/gntdiff.c "$REPO"/c-tests/diff/report.c \
+  -lxengnttab -lxenevtchn -lxentoolcore -lxentoollog >"$B/gntdiff.log" 2>&1
+res $? gntdiff "$(head -3 "$B/gntdiff.log")"
+cc -o "$B/whichlib" "$REPO"/c-tests/diff/whichlib.c -lxengnttab -ldl >"$B/whichlib.log" 2>&1
+res $? whichlib "$(head -3 "$B/whichlib.log")"
+
+# upstream vchan test programs (not packaged by Debian), against Debian's libxenvchan
+gcc -O2 -o "$B/vchan-node1" "$XSRC/tools/vchan/node.c" -lxenvchan >"$B/node1.log" 2>&1 &&
+  gcc -O2 -o "$B/vchan-node2" "$XSRC/tools/vchan/node-select.c" -lxenvchan >>"$B/node1.log" 2>&1
+res $? vchan-node1+2 "$(head -3 "$B/node1.log")"
+
+# libxenvchan from source against our installed header + pkg-config files
+export PKG_CONFIG_SYSROOT_DIR=$D
+export PKG_CONFIG_PATH=$D$LA/pkgconfig:$D/usr/share/pkgconfig:$LA/pkgconfig:/usr/share/pkgconfig
+PC=$(pkg-config --cflags --libs xengnttab 2>"$B/pc.log")
+res $? pkg-config-xengnttab "$(head -2 "$B/pc.log")"
+echo "INFO pkg-config --cflags --libs xengnttab: $PC"
+echo 'VERS_4.17.0 { global: libxenvchan_*; local: *; };' > "$B/libxenvchan.map"
+# -Werror as upstream: init.c includes both xengnttab.h and xen/sys/gntdev.h (GNTDEV_DMA_FLAG_* trap)
+SRCS="$XSRC/tools/libs/vchan/init.c $XSRC/tools/libs/vchan/io.c"
+gcc -O2 -Wall -Werror -fPIC -shared -I"$XSRC/tools/libs/vchan" $PC -o "$B/vchan-ours/libxenvchan.so.4.17" \
+  -Wl,-soname,libxenvchan.so.4.17 -Wl,--version-script="$B/libxenvchan.map" $SRCS \
+  $PC -lxenstore -lxenevtchn >"$B/vchan-ours.log" 2>&1
+res $? libxenvchan-rebuilt-against-ours "$(head -3 "$B/vchan-ours.log")"
+# prove the build used our header, not /usr/include/xengnttab.h
+HDR=$(gcc -M -I"$XSRC/tools/libs/vchan" $(pkg-config --cflags xengnttab) "$XSRC/tools/libs/vchan/init.c" 2>/dev/null |
+      tr ' \\' '\n\n' | grep '/xengnttab\.h$' | head -1)
+case "$HDR" in "$D"/*) res 0 libxenvchan-used-our-header;; *) res 1 libxenvchan-used-our-header "xengnttab.h came from '$HDR'";; esac
+NEED=$(readelf -d "$B/vchan-ours/libxenvchan.so.4.17" 2>/dev/null | grep -c 'NEEDED.*libxengnttab.so.1')
+[ "$NEED" = 1 ]; res $? libxenvchan-rebuilt-needs-libxengnttab.so.1
+unset PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_PATH
+
+# ------------------------------------------------------------------ initramfs
+R=$W/root
+KVER=$(ls "$R/lib/modules" | head -1)
+I=$W/initrd
+rm -rf "$I"
+mkdir -p "$I"/{bin,sbin,etc,proc,sys,dev,tmp,run,var/lib/xenstored,tests,opt/ours,opt/vchan-ours,usr/bin} \
+         "$I"/usr/lib/xen-4.17/bin "$I$LA" "$I"/lib/x86_64-linux-gnu "$I"/lib64
+cp /bin/busybox "$I/bin/busybox"
+for a in $(/bin/busybox --list); do [ -e "$I/bin/$a" ] || ln -s busybox "$I/bin/$a"; done
+MD=lib/modules/$KVER/kernel/drivers/xen
+mkdir -p "$I/$MD/xenfs"
+for m in xen-privcmd xen-evtchn xen-gntdev xen-gntalloc xenfs/xenfs; do cp "$R/$MD/$m.ko" "$I/$MD/$m.ko"; done
+cp -a "$R$LA"/*.so* "$I$LA/"                     # Debian's Xen libraries (the reference)
+for b in xenstored xen-init-dom0 vchan-socket-proxy; do cp "$R/usr/lib/xen-4.17/bin/$b" "$I/usr/lib/xen-4.17/bin/"; done
+cp "$R/usr/bin/xenstore" "$I/usr/bin/"
+for l in read write ls list rm exists chmod watch; do ln -sf xenstore "$I/usr/bin/xenstore-$l"; done
+cp "$B"/gntdiff "$B"/whichlib "$B"/vchan-node1 "$B"/vchan-node2 "$I/tests/" 2>/dev/null
+# the library under test: a plain file named by its SONAME, so /proc/PID/maps shows this path
+cp -L "$OURS_LIB" "$I/opt/ours/libxengnttab.so.1"
+cp "$B/vchan-ours/libxenvchan.so.4.17" "$I/opt/vchan-ours/" 2>/dev/null
+cp "$REPO/compat/lab/dom0/init" "$I/init"
+cp "$REPO/compat/lab/dom0/suites.sh" "$I/tests/"
+chmod +x "$I/init"
+echo "$MODE" > "$I/etc/labmode"
+# glibc & co from the host (Debian 12: the same glibc the packages were built for)
+export LD_LIBRARY_PATH=$R$LA
+for b in "$I"/usr/lib/xen-4.17/bin/* "$I"/usr/bin/xenstore "$I"/tests/* "$I"/opt/ours/* "$I"/opt/vchan-ours/*; do
+  [ -f "$b" ] && ldd "$b" 2>/dev/null | awk '/=> \/(lib|usr\/lib)\/x86_64/ {print $3}'
+done | sort -u | while read -r lib; do
+  case "$lib" in "$R"/*) ;; *) cp -Ln "$lib" "$I/lib/x86_64-linux-gnu/" ;; esac
+done
+cp -L /lib64/ld-linux-x86-64.so.2 "$I/lib64/"
+cp -L /lib/x86_64-linux-gnu/libgcc_s.so.1 "$I/lib/x86_64-linux-gnu/"   # pthread_cancel (proxy), Rust
+echo "root:x:0:0:root:/:/bin/sh" > "$I/etc/passwd"
+(cd "$I" && find . | cpio -o -H newc --quiet | gzip -1) > "$W/initrd.cpio.gz"
+res $? initramfs
