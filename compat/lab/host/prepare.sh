@@ -12,12 +12,16 @@ if [ -n "$need" ]; then
   echo "installing:$need" >&2
   # The image's apt hook may delete downloaded debs when dpkg is run twice (e.g. a removal of
   # a backported qemu-utils): the first attempt can fail for that reason only, so retry once.
+  # Stale package lists (a fresh machine) get one `apt-get update` before the last try.
   apt-get install -y --no-install-recommends $need >/dev/null 2>&1 ||
-    apt-get install -y --no-install-recommends $need >/dev/null
+    apt-get install -y --no-install-recommends $need >/dev/null 2>&1 ||
+    { apt-get update >/dev/null && apt-get install -y --no-install-recommends $need >/dev/null; }
 fi
 
 # Debian's current 6.1 kernel image, resolved through the linux-image-amd64 metapackage
-KPKG=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+kpkg() { apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}'; }
+KPKG=$(kpkg)
+[ -n "$KPKG" ] || { apt-get update >/dev/null 2>&1; KPKG=$(kpkg); }
 [ -n "$KPKG" ] || { echo "cannot resolve linux-image-amd64" >&2; exit 1; }
 DEBS="xen-hypervisor-4.17-amd64 $KPKG xen-utils-4.17 xen-utils-common xenstore-utils libxengnttab1
  libxenevtchn1 libxenstore4 libxentoollog1 libxentoolcore1 libxencall1 libxenforeignmemory1
