@@ -56,6 +56,15 @@ static int distinct(const uint32_t *r, int n)
 }
 static const char *ys(int b) { return b ? "yes" : "no"; }
 
+/* Shares n writable pages with dom for a test's setup; when that fails, records the setup
+ * check as failed and returns NULL. */
+static uint8_t *setup_share(const char *setup_id, int n, uint32_t *refs)
+{
+    uint8_t *s = xengntshr_share_pages(gs, dom, n, refs, 1);
+    if (!s) rec(setup_id, 0, "share failed", "share=%s", pres(s, errno));
+    return s;
+}
+
 static int read_limit(void)
 {
     FILE *f = fopen(LIMIT_PATH, "r");
@@ -222,8 +231,8 @@ static void t_sizes(void)
 static void t_readonly(void)
 {
     uint32_t ref;
-    uint8_t *s = xengntshr_share_pages(gs, dom, 1, &ref, 1);
-    if (!s) { rec("ro.setup", 0, "share failed", "share=%s", pres(s, errno)); return; }
+    uint8_t *s = setup_share("ro.setup", 1, &ref);
+    if (!s) return;
     fill(s, PG, 9);
     errno = 0;
     volatile uint8_t *m = xengnttab_map_grant_ref(gt, dom, ref, PROT_READ);
@@ -275,8 +284,8 @@ static void t_readonly(void)
 static void t_bad_maps(void)
 {
     uint32_t refs[3];
-    uint8_t *s = xengntshr_share_pages(gs, dom, 2, refs, 1);
-    if (!s) { rec("badmap.setup", 0, "share failed", "share=%s", pres(s, errno)); return; }
+    uint8_t *s = setup_share("badmap.setup", 2, refs);
+    if (!s) return;
     errno = 0;
     void *m = xengnttab_map_grant_ref(gt, dom, BADREF, PROT_READ);
     rec("badmap.invalid-ref", !m && errno == EINVAL, "fails at mmap with EINVAL", "map=%s", pres(m, errno));
@@ -335,8 +344,8 @@ static void t_bad_maps(void)
 static void t_unmap(void)
 {
     uint32_t refs[4];
-    uint8_t *s = xengntshr_share_pages(gs, dom, 4, refs, 1);
-    if (!s) { rec("unmap.setup", 0, "share failed", "share=%s", pres(s, errno)); return; }
+    uint8_t *s = setup_share("unmap.setup", 4, refs);
+    if (!s) return;
     fill(s, 4 * PG, 6);
     uint8_t *m = xengnttab_map_domain_grant_refs(gt, 4, dom, refs, PROT_READ);
     if (!m) { rec("unmap.setup", 0, "map failed", "map=%s", pres(m, errno)); xengntshr_unshare(gs, s, 4); return; }
@@ -373,8 +382,8 @@ static void t_unmap(void)
 static void t_copy(void)
 {
     uint32_t refs[2];
-    uint8_t *s = xengntshr_share_pages(gs, dom, 2, refs, 1);
-    if (!s) { rec("copy.setup", 0, "share failed", "share=%s", pres(s, errno)); return; }
+    uint8_t *s = setup_share("copy.setup", 2, refs);
+    if (!s) return;
     errno = 0;
     int r = xengnttab_grant_copy(gt, 0, NULL);
     rec("copy.probe-0-null", r == 0, "QEMU's probe needs 0", "grant_copy(0,NULL)=%d/%s", r, en(r ? errno : 0));
@@ -493,8 +502,8 @@ static void t_notify(void)
     rec("notify.evtchn-setup", pa >= 0 && pb >= 0, "libxenevtchn port pair", "ports bound=%s", ys(pa >= 0 && pb >= 0));
     if (pa < 0 || pb < 0) return;
     uint32_t ref;
-    uint8_t *s = xengntshr_share_pages(gs, dom, 1, &ref, 1);
-    if (!s) { rec("notify.setup", 0, "share failed", "share=%s", pres(s, errno)); return; }
+    uint8_t *s = setup_share("notify.setup", 1, &ref);
+    if (!s) return;
 
     /* gnttab: clear byte + event at unmap */
     memset(s, 0x11, PG);
@@ -636,8 +645,8 @@ static void t_limit(void)
 static void t_close_live(void)
 {
     uint32_t ref;
-    uint8_t *s = xengntshr_share_pages(gs, dom, 1, &ref, 1);
-    if (!s) { rec("close.setup", 0, "share failed", "share=%s", pres(s, errno)); return; }
+    uint8_t *s = setup_share("close.setup", 1, &ref);
+    if (!s) return;
     fill(s, PG, 12);
     xengnttab_handle *h = xengnttab_open(NULL, 0);
     uint8_t *m = h ? xengnttab_map_grant_ref(h, dom, ref, RW) : NULL;
