@@ -12,7 +12,8 @@ fn main() {
     let crate_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     println!("cargo:rerun-if-changed=src/capi");
     println!("cargo:rerun-if-changed=cbindgen.toml");
-    let config = cbindgen::Config::from_file(Path::new(&crate_dir).join("cbindgen.toml")).expect("cbindgen.toml parses");
+    let config =
+        cbindgen::Config::from_file(Path::new(&crate_dir).join("cbindgen.toml")).expect("cbindgen.toml parses");
     let mut generated = Vec::new();
     cbindgen::Builder::new()
         .with_config(config)
@@ -36,7 +37,8 @@ fn inline_anonymous_struct(header: &str, name: &str) -> String {
     let body_start = start + open.len();
     let end = body_start + header[body_start..].find("};\n").expect("the struct is closed");
     let body = &header[body_start..end];
-    let comment_start = header[..start].rfind("/*").filter(|&c| header[c..start].trim_end().ends_with("*/")).unwrap_or(start);
+    let comment_start =
+        header[..start].rfind("/*").filter(|&c| header[c..start].trim_end().ends_with("*/")).unwrap_or(start);
     let without = format!("{}{}", &header[..comment_start], header[end + 3..].trim_start_matches('\n'));
     let nested: String = body.lines().map(|l| format!("  {l}\n")).collect();
     let member = format!("struct {name} ");

@@ -68,7 +68,13 @@ impl SharedPages {
 /// Upstream's osdep share: ALLOC_GREF, mmap, optional SET_UNMAP_NOTIFY, then always
 /// DEALLOC_GREF so the pages live exactly as long as the mapping. The refs are written to
 /// `refs_out` even when the notify step fails (as upstream does), never when mmap fails.
-pub(crate) fn share(dev: &Device, domid: u32, refs_out: &mut [u32], writable: bool, notify: UnmapNotify) -> Result<Mapping> {
+pub(crate) fn share(
+    dev: &Device,
+    domid: u32,
+    refs_out: &mut [u32],
+    writable: bool,
+    notify: UnmapNotify,
+) -> Result<Mapping> {
     let count = u32::try_from(refs_out.len()).map_err(|_| Error::INVALID)?;
     let header = AllocGrefHeader {
         // The uapi field is 16 bits; upstream truncates the caller's uint32_t the same way.

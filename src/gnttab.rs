@@ -2,8 +2,8 @@
 
 use crate::device::{Device, GNTDEV};
 use crate::error::{Error, Result};
-use crate::sys::PAGE_SIZE;
 use crate::notify::UnmapNotify;
+use crate::sys::PAGE_SIZE;
 use crate::sys::gntdev::{self, GrantRef, MapGrantRefHeader, MapRequest};
 use crate::sys::mman::{Mapping, RawRegion};
 use crate::sys::toollog::Logger;
@@ -78,7 +78,13 @@ impl GrantTable {
 
     /// Maps `refs` (one page each) granted by `domains`, with `prot` (PROT_READ and/or
     /// PROT_WRITE) and an optional unmap notification.
-    pub fn map(&self, domains: Domains<'_>, refs: &[u32], prot: c_int, notify: UnmapNotify) -> Result<GrantMapping<'_>> {
+    pub fn map(
+        &self,
+        domains: Domains<'_>,
+        refs: &[u32],
+        prot: c_int,
+        notify: UnmapNotify,
+    ) -> Result<GrantMapping<'_>> {
         map(&self.dev, domains, refs, prot, notify)
     }
 
@@ -131,7 +137,13 @@ impl Drop for GrantMapping<'_> {
 
 /// Upstream's osdep grant map: MAP_GRANT_REF, mmap (EAGAIN retried), optional
 /// SET_UNMAP_NOTIFY; on failure the driver slot is released and nothing stays mapped.
-pub(crate) fn map<'a>(dev: &'a Device, domains: Domains<'_>, refs: &[u32], prot: c_int, notify: UnmapNotify) -> Result<GrantMapping<'a>> {
+pub(crate) fn map<'a>(
+    dev: &'a Device,
+    domains: Domains<'_>,
+    refs: &[u32],
+    prot: c_int,
+    notify: UnmapNotify,
+) -> Result<GrantMapping<'a>> {
     let count = u32::try_from(refs.len()).ok().filter(|&c| c <= MAX_MAP_COUNT).ok_or(Error::INVALID)?;
     if let Domains::PerRef(domids) = domains
         && domids.len() != refs.len()
@@ -243,13 +255,15 @@ pub(crate) fn dmabuf_imp_to_refs(dev: &Device, domid: u32, dmabuf_fd: u32, refs_
     }
     let header = gntdev::DmabufImpToRefsHeader { fd: dmabuf_fd, count, domid, reserved: 0 };
     let mut req = gntdev::DmabufImpRequest::new(header, refs_out.len())?;
-    gntdev::dmabuf_imp_to_refs(dev.fd(), &mut req).inspect_err(|&e| dev.log(CONTEXT, c"ioctl DMABUF_IMP_TO_REFS failed", e))?;
+    gntdev::dmabuf_imp_to_refs(dev.fd(), &mut req)
+        .inspect_err(|&e| dev.log(CONTEXT, c"ioctl DMABUF_IMP_TO_REFS failed", e))?;
     refs_out.copy_from_slice(req.entries());
     Ok(())
 }
 
 pub(crate) fn dmabuf_imp_release(dev: &Device, dmabuf_fd: u32) -> Result<()> {
-    gntdev::dmabuf_imp_release(dev.fd(), dmabuf_fd).inspect_err(|&e| dev.log(CONTEXT, c"ioctl DMABUF_IMP_RELEASE failed", e))
+    gntdev::dmabuf_imp_release(dev.fd(), dmabuf_fd)
+        .inspect_err(|&e| dev.log(CONTEXT, c"ioctl DMABUF_IMP_RELEASE failed", e))
 }
 
 #[cfg(test)]

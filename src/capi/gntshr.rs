@@ -1,10 +1,10 @@
 //! `xengntshr_*`: the gntalloc (sharing) half of the C API.
 
 use super::boundary::{array_mut, device, ffi_call};
-use super::{caller_logger, close_handle, evtchn_port_t, handle_fd, into_handle, xentoollog_logger, xengntshr_handle};
+use super::{caller_logger, close_handle, evtchn_port_t, handle_fd, into_handle, xengntshr_handle, xentoollog_logger};
 use crate::error::Error;
-use crate::notify::UnmapNotify;
 use crate::gntshr::{self, GrantSharer};
+use crate::notify::UnmapNotify;
 use crate::sys::PAGE_SIZE;
 use crate::sys::mman::RawRegion;
 use std::ffi::{c_int, c_uint, c_void};
@@ -65,7 +65,11 @@ pub unsafe extern "C" fn xengntshr_share_page_notify(
 
 /// Stops sharing: munmaps `count` pages at `start_address`. Like upstream it needs no handle.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn xengntshr_unshare(xgs: *mut xengntshr_handle, start_address: *mut c_void, count: u32) -> c_int {
+pub unsafe extern "C" fn xengntshr_unshare(
+    xgs: *mut xengntshr_handle,
+    start_address: *mut c_void,
+    count: u32,
+) -> c_int {
     let _ = xgs;
     ffi_call(-1, || {
         // SAFETY: the caller gives back a region from one of the share calls.
@@ -76,7 +80,14 @@ pub unsafe extern "C" fn xengntshr_unshare(xgs: *mut xengntshr_handle, start_add
 
 /// # Safety
 /// `xgs` is NULL or a live handle; `refs` has room for `count` refs.
-unsafe fn share(xgs: *mut xengntshr_handle, domid: u32, count: c_int, refs: *mut u32, writable: c_int, notify: UnmapNotify) -> *mut c_void {
+unsafe fn share(
+    xgs: *mut xengntshr_handle,
+    domid: u32,
+    count: c_int,
+    refs: *mut u32,
+    writable: c_int,
+    notify: UnmapNotify,
+) -> *mut c_void {
     ffi_call(null_mut(), || {
         let count = usize::try_from(count).map_err(|_| Error::INVALID)?;
         // SAFETY: the caller's contract.

@@ -1,7 +1,10 @@
 //! `xengnttab_*`: the gntdev (mapping) half of the C API.
 
 use super::boundary::{array, array_mut, device, ffi_call, ffi_call_errno};
-use super::{caller_logger, close_handle, evtchn_port_t, handle_fd, into_handle, xentoollog_logger, xengnttab_grant_copy_segment_t, xengnttab_handle};
+use super::{
+    caller_logger, close_handle, evtchn_port_t, handle_fd, into_handle, xengnttab_grant_copy_segment_t,
+    xengnttab_handle, xentoollog_logger,
+};
 use crate::error::Error;
 use crate::gnttab::{self, DmabufWait, Domains, GrantTable, MAX_MAP_COUNT, MaxGrants};
 use crate::notify::UnmapNotify;
@@ -39,7 +42,12 @@ pub unsafe extern "C" fn xengnttab_fd(xgt: *mut xengnttab_handle) -> c_int {
 
 /// Maps one grant of `domid`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn xengnttab_map_grant_ref(xgt: *mut xengnttab_handle, domid: u32, r#ref: u32, prot: c_int) -> *mut c_void {
+pub unsafe extern "C" fn xengnttab_map_grant_ref(
+    xgt: *mut xengnttab_handle,
+    domid: u32,
+    r#ref: u32,
+    prot: c_int,
+) -> *mut c_void {
     // SAFETY: the caller passes a live handle.
     unsafe { map(xgt, Domains::Same(domid), &[r#ref], prot, UnmapNotify::NONE) }
 }
@@ -124,7 +132,11 @@ pub unsafe extern "C" fn xengnttab_set_max_grants(xgt: *mut xengnttab_handle, nr
 /// Copies between local buffers and grants; each segment's `status` gets its GNTST_* result.
 /// `(0, NULL)` returns 0: QEMU's probe for grant-copy support.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn xengnttab_grant_copy(xgt: *mut xengnttab_handle, count: u32, segs: *mut xengnttab_grant_copy_segment_t) -> c_int {
+pub unsafe extern "C" fn xengnttab_grant_copy(
+    xgt: *mut xengnttab_handle,
+    count: u32,
+    segs: *mut xengnttab_grant_copy_segment_t,
+) -> c_int {
     ffi_call(-1, || {
         // SAFETY: the caller passes a live handle.
         let dev = unsafe { device(xgt)? };
@@ -159,7 +171,11 @@ pub unsafe extern "C" fn xengnttab_dmabuf_exp_from_refs(
 /// Waits up to `wait_to_ms` for an exported dma-buf's release. A buffer the kernel no longer
 /// knows counts as released (0 with errno 0, as upstream).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn xengnttab_dmabuf_exp_wait_released(xgt: *mut xengnttab_handle, fd: u32, wait_to_ms: u32) -> c_int {
+pub unsafe extern "C" fn xengnttab_dmabuf_exp_wait_released(
+    xgt: *mut xengnttab_handle,
+    fd: u32,
+    wait_to_ms: u32,
+) -> c_int {
     ffi_call_errno(-1, || {
         // SAFETY: the caller passes a live handle.
         Ok(match gnttab::dmabuf_exp_wait_released(unsafe { device(xgt)? }, fd, wait_to_ms)? {
@@ -200,7 +216,13 @@ fn checked_map_count(count: u32) -> Result<usize, Error> {
 
 /// # Safety
 /// `xgt` is NULL or a live handle.
-unsafe fn map(xgt: *mut xengnttab_handle, domains: Domains<'_>, refs: &[u32], prot: c_int, notify: UnmapNotify) -> *mut c_void {
+unsafe fn map(
+    xgt: *mut xengnttab_handle,
+    domains: Domains<'_>,
+    refs: &[u32],
+    prot: c_int,
+    notify: UnmapNotify,
+) -> *mut c_void {
     ffi_call(null_mut(), || {
         // SAFETY: the caller's contract.
         let dev = unsafe { device(xgt)? };

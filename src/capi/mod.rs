@@ -1,6 +1,6 @@
 //! The C ABI of `libxengnttab.so.1`: one thin `extern "C"` function per upstream symbol.
 //!
-//! Every function goes through [`boundary::ffi_call`]: panics never unwind into C, failures
+//! Every function goes through `boundary::ffi_call`: panics never unwind into C, failures
 //! return upstream's failure value (NULL or -1) with errno set last.
 //!
 //! # Safety

@@ -3,11 +3,11 @@
 //! (The same calls on real Xen run in the lab.)
 #![allow(clippy::unwrap_used)]
 
-use std::ffi::c_void;
-use std::ptr::{null, null_mut};
 use super::gntshr::*;
 use super::gnttab::*;
 use super::{xengnttab_grant_copy_segment_t, xengnttab_handle};
+use std::ffi::c_void;
+use std::ptr::{null, null_mut};
 
 fn errno() -> i32 {
     std::io::Error::last_os_error().raw_os_error().unwrap()
@@ -42,17 +42,26 @@ fn null_handles_are_einval_not_a_crash() {
             with_errno(|| xengnttab_map_grant_refs(NULL_TAB, 4, domids.as_mut_ptr(), refs.as_mut_ptr(), 3)),
             (null_mut(), EINVAL)
         );
-        assert_eq!(with_errno(|| xengnttab_map_domain_grant_refs(NULL_TAB, 4, 0, refs.as_mut_ptr(), 3)), (null_mut(), EINVAL));
+        assert_eq!(
+            with_errno(|| xengnttab_map_domain_grant_refs(NULL_TAB, 4, 0, refs.as_mut_ptr(), 3)),
+            (null_mut(), EINVAL)
+        );
         assert_eq!(with_errno(|| xengnttab_unmap(NULL_TAB, 0x1000 as *mut c_void, 1)), (-1, EINVAL));
         assert_eq!(with_errno(|| xengnttab_set_max_grants(NULL_TAB, 1)), (-1, EINVAL));
         assert_eq!(with_errno(|| xengnttab_grant_copy(NULL_TAB, 0, null_mut())), (-1, EINVAL));
         let mut fd = 0u32;
-        assert_eq!(with_errno(|| xengnttab_dmabuf_exp_from_refs(NULL_TAB, 0, 0, 1, refs.as_ptr(), &mut fd)), (-1, EINVAL));
+        assert_eq!(
+            with_errno(|| xengnttab_dmabuf_exp_from_refs(NULL_TAB, 0, 0, 1, refs.as_ptr(), &mut fd)),
+            (-1, EINVAL)
+        );
         assert_eq!(with_errno(|| xengnttab_dmabuf_exp_wait_released(NULL_TAB, 3, 1)), (-1, EINVAL));
         assert_eq!(with_errno(|| xengnttab_dmabuf_imp_to_refs(NULL_TAB, 0, 3, 1, refs.as_mut_ptr())), (-1, EINVAL));
         assert_eq!(with_errno(|| xengnttab_dmabuf_imp_release(NULL_TAB, 3)), (-1, EINVAL));
         assert_eq!(with_errno(|| xengntshr_share_pages(NULL_TAB, 0, 1, refs.as_mut_ptr(), 1)), (null_mut(), EINVAL));
-        assert_eq!(with_errno(|| xengntshr_share_page_notify(NULL_TAB, 0, refs.as_mut_ptr(), 1, 0, 1)), (null_mut(), EINVAL));
+        assert_eq!(
+            with_errno(|| xengntshr_share_page_notify(NULL_TAB, 0, refs.as_mut_ptr(), 1, 0, 1)),
+            (null_mut(), EINVAL)
+        );
     }
 }
 
@@ -94,8 +103,14 @@ mod with_a_handle {
         // SAFETY: h is live; the arrays are never read for rejected counts (NULL proves it).
         unsafe {
             for count in [536_870_910u32, 1 << 31, u32::MAX] {
-                assert_eq!(with_errno(|| xengnttab_map_domain_grant_refs(h, count, 0, null_mut(), 3)), (null_mut(), EINVAL));
-                assert_eq!(with_errno(|| xengnttab_map_grant_refs(h, count, null_mut(), null_mut(), 3)), (null_mut(), EINVAL));
+                assert_eq!(
+                    with_errno(|| xengnttab_map_domain_grant_refs(h, count, 0, null_mut(), 3)),
+                    (null_mut(), EINVAL)
+                );
+                assert_eq!(
+                    with_errno(|| xengnttab_map_grant_refs(h, count, null_mut(), null_mut(), 3)),
+                    (null_mut(), EINVAL)
+                );
             }
             assert_eq!(xengnttab_close(h), 0);
         }
@@ -108,13 +123,25 @@ mod with_a_handle {
         // SAFETY: h is live; arrays are NULL or valid for one element.
         unsafe {
             assert_eq!(with_errno(|| xengnttab_map_domain_grant_refs(h, 1, 0, null_mut(), 3)), (null_mut(), EINVAL));
-            assert_eq!(with_errno(|| xengnttab_map_grant_refs(h, 1, null_mut(), one.as_mut_ptr(), 3)), (null_mut(), EINVAL));
-            assert_eq!(with_errno(|| xengnttab_map_grant_refs(h, 1, one.as_mut_ptr(), null_mut(), 3)), (null_mut(), EINVAL));
+            assert_eq!(
+                with_errno(|| xengnttab_map_grant_refs(h, 1, null_mut(), one.as_mut_ptr(), 3)),
+                (null_mut(), EINVAL)
+            );
+            assert_eq!(
+                with_errno(|| xengnttab_map_grant_refs(h, 1, one.as_mut_ptr(), null_mut(), 3)),
+                (null_mut(), EINVAL)
+            );
             assert_eq!(with_errno(|| xengntshr_share_pages(h, 0, 1, null_mut(), 1)), (null_mut(), EINVAL));
-            assert_eq!(with_errno(|| xengntshr_share_page_notify(h, 0, null_mut(), 1, 0, u32::MAX)), (null_mut(), EINVAL));
+            assert_eq!(
+                with_errno(|| xengntshr_share_page_notify(h, 0, null_mut(), 1, 0, u32::MAX)),
+                (null_mut(), EINVAL)
+            );
             let mut fd = 0u32;
             assert_eq!(with_errno(|| xengnttab_dmabuf_exp_from_refs(h, 0, 0, 1, null(), &mut fd)), (-1, EINVAL));
-            assert_eq!(with_errno(|| xengnttab_dmabuf_exp_from_refs(h, 0, 0, 1, one.as_ptr(), null_mut())), (-1, EINVAL));
+            assert_eq!(
+                with_errno(|| xengnttab_dmabuf_exp_from_refs(h, 0, 0, 1, one.as_ptr(), null_mut())),
+                (-1, EINVAL)
+            );
             assert_eq!(with_errno(|| xengnttab_dmabuf_imp_to_refs(h, 0, 3, 1, null_mut())), (-1, EINVAL));
             assert_eq!(xengnttab_close(h), 0);
         }
@@ -127,7 +154,10 @@ mod with_a_handle {
         // SAFETY: h is live; refs is valid for 8 elements and never written for these counts.
         unsafe {
             for count in [-1, -5, i32::MIN] {
-                assert_eq!(with_errno(|| xengntshr_share_pages(h, 0, count, refs.as_mut_ptr(), 1)), (null_mut(), EINVAL));
+                assert_eq!(
+                    with_errno(|| xengntshr_share_pages(h, 0, count, refs.as_mut_ptr(), 1)),
+                    (null_mut(), EINVAL)
+                );
             }
             assert_eq!(xengnttab_close(h), 0);
         }

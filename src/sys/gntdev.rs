@@ -259,7 +259,7 @@ impl CopyBatch<'static> {
     /// The C caller's segments, used in place (the kernel writes each `status` back).
     ///
     /// # Safety
-    /// As for [`grant_copy`]: `segments` valid for `count` segments whose local buffers the
+    /// As for `grant_copy`: `segments` valid for `count` segments whose local buffers the
     /// caller owns for the duration of the call.
     pub unsafe fn from_raw(count: u32, segments: *mut GrantCopySegment) -> Self {
         CopyBatch { storage: CopyStorage::Raw { count, segments }, _buffers: PhantomData }

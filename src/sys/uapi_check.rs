@@ -74,8 +74,12 @@ fn kernel_values() -> HashMap<String, u64> {
     let (src, exe) = (dir.join("probe.c"), dir.join("probe"));
     std::fs::write(&src, PROBE).unwrap();
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-    let status = Command::new(cc).arg("-o").arg(&exe).arg(&src).status().expect("a C compiler is needed for this check");
-    assert!(status.success(), "the uapi probe must compile against <xen/gntdev.h> and <xen/gntalloc.h> (linux-libc-dev)");
+    let status =
+        Command::new(cc).arg("-o").arg(&exe).arg(&src).status().expect("a C compiler is needed for this check");
+    assert!(
+        status.success(),
+        "the uapi probe must compile against <xen/gntdev.h> and <xen/gntalloc.h> (linux-libc-dev)"
+    );
     let out = Command::new(&exe).output().unwrap();
     std::fs::remove_dir_all(&dir).ok();
     String::from_utf8(out.stdout)

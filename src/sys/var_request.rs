@@ -16,9 +16,8 @@ pub struct VarRequest<H, E> {
 
 impl<H: Copy, E: Copy> VarRequest<H, E> {
     const ENTRIES_AT: usize = size_of::<H>();
-    const LAYOUT_OK: () = assert!(
-        align_of::<H>() <= 8 && align_of::<E>() <= 8 && size_of::<H>() % align_of::<E>() == 0
-    );
+    const LAYOUT_OK: () =
+        assert!(align_of::<H>() <= 8 && align_of::<E>() <= 8 && size_of::<H>() % align_of::<E>() == 0);
 
     /// Allocates room for the header and `count` entries (at least one, as the C struct
     /// declares `entries[1]`). Allocation failure is ENOMEM, never an abort.
@@ -52,13 +51,18 @@ impl<H: Copy, E: Copy> VarRequest<H, E> {
         // SAFETY: entries start at size_of::<H>(), which is a multiple of align_of::<E>() and
         // inside the 8-aligned buffer sized for `count` entries; the bytes are initialised
         // (zeroed) and every bit pattern is a valid E (plain integers).
-        unsafe { std::slice::from_raw_parts(self.words.as_ptr().cast::<u8>().add(Self::ENTRIES_AT).cast::<E>(), self.count) }
+        unsafe {
+            std::slice::from_raw_parts(self.words.as_ptr().cast::<u8>().add(Self::ENTRIES_AT).cast::<E>(), self.count)
+        }
     }
 
     pub fn entries_mut(&mut self) -> &mut [E] {
         // SAFETY: as in `entries`; &mut self gives exclusive access.
         unsafe {
-            std::slice::from_raw_parts_mut(self.words.as_mut_ptr().cast::<u8>().add(Self::ENTRIES_AT).cast::<E>(), self.count)
+            std::slice::from_raw_parts_mut(
+                self.words.as_mut_ptr().cast::<u8>().add(Self::ENTRIES_AT).cast::<E>(),
+                self.count,
+            )
         }
     }
 
