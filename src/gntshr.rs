@@ -84,7 +84,7 @@ pub(crate) fn share(
         index: 0,
     };
     let mut req = AllocRequest::new(header, refs_out.len())?;
-    gntalloc::alloc_gref(dev.fd(), &mut req).inspect_err(|&e| dev.log(CONTEXT, c"ioctl failed", e))?;
+    req.ioctl(dev.fd()).inspect_err(|&e| dev.log(CONTEXT, c"ioctl failed", e))?;
     let index = req.header().index;
     let len = refs_out.len() * PAGE_SIZE;
 

@@ -162,7 +162,7 @@ pub(crate) fn map<'a>(
         };
         *entry = GrantRef { domid, r#ref };
     }
-    gntdev::map_grant_ref(dev.fd(), &mut req).inspect_err(|&e| dev.log(CONTEXT, c"ioctl MAP_GRANT_REF failed", e))?;
+    req.ioctl(dev.fd()).inspect_err(|&e| dev.log(CONTEXT, c"ioctl MAP_GRANT_REF failed", e))?;
     let index = req.header().index;
     let len = refs.len() * PAGE_SIZE;
 
@@ -231,8 +231,7 @@ pub(crate) fn dmabuf_exp_from_refs(dev: &Device, domid: u32, flags: u32, refs: &
     let header = gntdev::DmabufExpFromRefsHeader { flags, count, fd: 0, domid };
     let mut req = gntdev::DmabufExpRequest::new(header, refs.len())?;
     req.entries_mut().copy_from_slice(refs);
-    gntdev::dmabuf_exp_from_refs(dev.fd(), &mut req)
-        .inspect_err(|&e| dev.log(CONTEXT, c"ioctl DMABUF_EXP_FROM_REFS failed", e))?;
+    req.ioctl(dev.fd()).inspect_err(|&e| dev.log(CONTEXT, c"ioctl DMABUF_EXP_FROM_REFS failed", e))?;
     Ok(req.header().fd)
 }
 
@@ -255,8 +254,7 @@ pub(crate) fn dmabuf_imp_to_refs(dev: &Device, domid: u32, dmabuf_fd: u32, refs_
     }
     let header = gntdev::DmabufImpToRefsHeader { fd: dmabuf_fd, count, domid, reserved: 0 };
     let mut req = gntdev::DmabufImpRequest::new(header, refs_out.len())?;
-    gntdev::dmabuf_imp_to_refs(dev.fd(), &mut req)
-        .inspect_err(|&e| dev.log(CONTEXT, c"ioctl DMABUF_IMP_TO_REFS failed", e))?;
+    req.ioctl(dev.fd()).inspect_err(|&e| dev.log(CONTEXT, c"ioctl DMABUF_IMP_TO_REFS failed", e))?;
     refs_out.copy_from_slice(req.entries());
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! `/dev/xen/gntalloc`: the uapi structs and ioctls of `<xen/gntalloc.h>`.
 
-use super::ioctl::{IoctlArg, ioc_none_g, ioctl, ioctl_args, ioctl_raw};
-use super::var_request::VarRequest;
+use super::ioctl::{IoctlArg, ioc_none_g, ioctl, ioctl_args};
+use super::var_request::{VarIoctlHeader, VarRequest, var_ioctl_headers};
 use crate::error::Result;
 use std::mem::{offset_of, size_of};
 use std::os::fd::BorrowedFd;
@@ -50,15 +50,12 @@ ioctl_args! {
     DeallocGref => IOCTL_GNTALLOC_DEALLOC_GREF,
 }
 
+var_ioctl_headers! {
+    AllocGrefHeader => IOCTL_GNTALLOC_ALLOC_GREF, u32,
+}
+
 /// An ALLOC_GREF request: header plus room for one grant ref per page.
 pub type AllocRequest = VarRequest<AllocGrefHeader, u32>;
-
-pub fn alloc_gref(fd: BorrowedFd<'_>, req: &mut AllocRequest) -> Result<()> {
-    debug_assert_eq!(req.header().count as usize, req.entries().len());
-    // SAFETY: laid out as struct ioctl_gntalloc_alloc_gref with room for `count` gref_ids,
-    // everything the kernel writes.
-    unsafe { ioctl_raw(fd, IOCTL_GNTALLOC_ALLOC_GREF, req.as_mut_ptr()) }.map(drop)
-}
 
 pub fn dealloc_gref(fd: BorrowedFd<'_>, index: u64, count: u32) -> Result<()> {
     ioctl(fd, &mut DeallocGref { index, count }).map(drop)

@@ -1,7 +1,7 @@
 //! `/dev/xen/gntdev`: the uapi structs and ioctls of `<xen/gntdev.h>`.
 
 use super::ioctl::{IoctlArg, ioc_none_g, ioctl, ioctl_args, ioctl_raw};
-use super::var_request::VarRequest;
+use super::var_request::{VarIoctlHeader, VarRequest, var_ioctl_headers};
 use crate::error::Result;
 use std::marker::PhantomData;
 use std::mem::{offset_of, size_of};
@@ -192,19 +192,18 @@ ioctl_args! {
     DmabufImpRelease => IOCTL_GNTDEV_DMABUF_IMP_RELEASE,
 }
 
+var_ioctl_headers! {
+    MapGrantRefHeader => IOCTL_GNTDEV_MAP_GRANT_REF, GrantRef,
+    DmabufExpFromRefsHeader => IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS, u32,
+    DmabufImpToRefsHeader => IOCTL_GNTDEV_DMABUF_IMP_TO_REFS, u32,
+}
+
 /// A MAP_GRANT_REF request: header plus one `GrantRef` per page.
 pub type MapRequest = VarRequest<MapGrantRefHeader, GrantRef>;
 /// A DMABUF_EXP_FROM_REFS request.
 pub type DmabufExpRequest = VarRequest<DmabufExpFromRefsHeader, u32>;
 /// A DMABUF_IMP_TO_REFS request (the refs are written by the kernel).
 pub type DmabufImpRequest = VarRequest<DmabufImpToRefsHeader, u32>;
-
-pub fn map_grant_ref(fd: BorrowedFd<'_>, req: &mut MapRequest) -> Result<()> {
-    debug_assert_eq!(req.header().count as usize, req.entries().len());
-    // SAFETY: a MapRequest is laid out as struct ioctl_gntdev_map_grant_ref with
-    // header().count entries, the amount the kernel reads.
-    unsafe { ioctl_raw(fd, IOCTL_GNTDEV_MAP_GRANT_REF, req.as_mut_ptr()) }.map(drop)
-}
 
 pub fn unmap_grant_ref(fd: BorrowedFd<'_>, index: u64, count: u32) -> Result<()> {
     ioctl(fd, &mut UnmapGrantRef { index, count, pad: 0 }).map(drop)
@@ -333,20 +332,8 @@ impl Default for CopyBatch<'_> {
     }
 }
 
-pub fn dmabuf_exp_from_refs(fd: BorrowedFd<'_>, req: &mut DmabufExpRequest) -> Result<()> {
-    debug_assert_eq!(req.header().count as usize, req.entries().len());
-    // SAFETY: laid out as struct ioctl_gntdev_dmabuf_exp_from_refs with count refs.
-    unsafe { ioctl_raw(fd, IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS, req.as_mut_ptr()) }.map(drop)
-}
-
 pub fn dmabuf_exp_wait_released(fd: BorrowedFd<'_>, dmabuf_fd: u32, wait_to_ms: u32) -> Result<()> {
     ioctl(fd, &mut DmabufExpWaitReleased { fd: dmabuf_fd, wait_to_ms }).map(drop)
-}
-
-pub fn dmabuf_imp_to_refs(fd: BorrowedFd<'_>, req: &mut DmabufImpRequest) -> Result<()> {
-    debug_assert_eq!(req.header().count as usize, req.entries().len());
-    // SAFETY: laid out as struct ioctl_gntdev_dmabuf_imp_to_refs with room for count refs.
-    unsafe { ioctl_raw(fd, IOCTL_GNTDEV_DMABUF_IMP_TO_REFS, req.as_mut_ptr()) }.map(drop)
 }
 
 pub fn dmabuf_imp_release(fd: BorrowedFd<'_>, dmabuf_fd: u32) -> Result<()> {

@@ -1,9 +1,33 @@
 //! Variable-length ioctl requests: a fixed header followed by `count` entries, the
 //! `struct { ...; T entries[1]; }` idiom of the gntdev/gntalloc uapi.
 
-use crate::error::Result;
+use super::ioctl::ioctl_raw;
+use crate::error::{Error, Result};
 use std::marker::PhantomData;
 use std::mem::{align_of, size_of};
+
+/// The fixed header of a variable-length ioctl argument, tied to the one request number that
+/// takes it and to the type of its trailing entries.
+pub trait VarIoctlHeader: Copy {
+    const REQUEST: libc::c_ulong;
+    type Entry: Copy;
+    /// How many entries the kernel reads or writes for this header.
+    fn count(&self) -> u32;
+}
+
+/// Implements [`VarIoctlHeader`] for uapi headers whose `count` field gives the entry count.
+macro_rules! var_ioctl_headers {
+    ($($header:ty => $request:expr, $entry:ty),* $(,)?) => {
+        $(impl VarIoctlHeader for $header {
+            const REQUEST: libc::c_ulong = $request;
+            type Entry = $entry;
+            fn count(&self) -> u32 {
+                self.count
+            }
+        })*
+    };
+}
+pub(crate) use var_ioctl_headers;
 
 /// A zero-initialised, 8-byte aligned buffer holding header `H` followed by `count` entries `E`.
 ///
@@ -66,9 +90,21 @@ impl<H: Copy, E: Copy> VarRequest<H, E> {
         }
     }
 
-    /// The whole request, for the ioctl.
-    pub fn as_mut_ptr(&mut self) -> *mut libc::c_void {
+    fn as_mut_ptr(&mut self) -> *mut libc::c_void {
         self.words.as_mut_ptr().cast()
+    }
+}
+
+impl<H: VarIoctlHeader> VarRequest<H, H::Entry> {
+    /// Issues `H::REQUEST` with this buffer. A header claiming more entries than the buffer
+    /// holds is EINVAL: the kernel would read or write past it.
+    pub fn ioctl(&mut self, fd: std::os::fd::BorrowedFd<'_>) -> Result<()> {
+        if self.header().count() as usize > self.count {
+            return Err(Error::INVALID);
+        }
+        // SAFETY: the buffer is laid out as H's uapi struct (header, then entries at
+        // size_of::<H>()) with room for every entry the header announces, checked above.
+        unsafe { ioctl_raw(fd, H::REQUEST, self.as_mut_ptr()) }.map(drop)
     }
 }
 
@@ -99,6 +135,21 @@ mod tests {
         let r: VarRequest<Head, u64> = VarRequest::new(Head { count: 0, pad: 0, index: 0 }, 0).unwrap();
         assert_eq!(r.words.len() * 8, 24);
         assert!(r.entries().is_empty());
+    }
+
+    impl VarIoctlHeader for Head {
+        const REQUEST: libc::c_ulong = 0;
+        type Entry = u32;
+        fn count(&self) -> u32 {
+            self.count
+        }
+    }
+
+    #[test]
+    fn a_header_announcing_more_entries_than_the_buffer_holds_is_refused_before_the_ioctl() {
+        let null = std::fs::File::open("/dev/null").unwrap();
+        let mut r: VarRequest<Head, u32> = VarRequest::new(Head { count: 2, pad: 0, index: 0 }, 1).unwrap();
+        assert_eq!(r.ioctl(std::os::fd::AsFd::as_fd(&null)), Err(Error::INVALID));
     }
 
     #[test]
