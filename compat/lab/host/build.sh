@@ -1,7 +1,9 @@
 #!/bin/bash
 # Build the dom0 test programs and the initramfs.
-#   - c-tests/diff/gntdiff + whichlib: compiled ONCE against Debian's header and library
-#   - vchan-node1/2: upstream tools/vchan/{node,node-select}.c against Debian's libxenvchan
+#   - every suite of the mode brings its own programs: compat/lab/suites/<mode>/*.build.sh is
+#     sourced here (helpers cc, res; variables W REPO B LA OURS_LIB D XSRC MODE) and leaves them
+#     in $B/tests, which becomes /tests in dom0 (ELF files there get their libraries copied)
+#   - always built, for any suite: vchan-node1/2: upstream tools/vchan/{node,node-select}.c against Debian's libxenvchan
 #   - libxenvchan.so.4.17 rebuilt from the same source package against OUR installed header,
 #     linked to our library through `pkg-config --cflags --libs xengnttab` (our .pc files)
 # Prints "PASS/FAIL build/..." lines for the checks it makes (the caller counts them).
@@ -10,19 +12,13 @@ set -uo pipefail
 W=$1 REPO=$2 OURS_LIB=$3 D=$4 XSRC=$5 MODE=$6
 B=$W/build
 LA=/usr/lib/x86_64-linux-gnu
-rm -rf "$B"; mkdir -p "$B/vchan-ours"
+rm -rf "$B"; mkdir -p "$B/vchan-ours" "$B/tests"
 res() { if [ "$1" = 0 ]; then echo "PASS build/$2"; else echo "FAIL build/$2: ${3:-see $B/*.log}"; fi; }
 cc() { gcc -O2 -Wall -Werror "$@"; }
 
-cc -o "$B/gntdiff" "$REPO"/c-tests/diff/gntdiff.c "$REPO"/c-tests/diff/report.c \
-  -lxengnttab -lxenevtchn -lxentoolcore -lxentoollog >"$B/gntdiff.log" 2>&1
-res $? gntdiff "$(head -3 "$B/gntdiff.log")"
-cc -o "$B/whichlib" "$REPO"/c-tests/diff/whichlib.c -lxengnttab -ldl >"$B/whichlib.log" 2>&1
-res $? whichlib "$(head -3 "$B/whichlib.log")"
-
 # upstream vchan test programs (not packaged by Debian), against Debian's libxenvchan
-gcc -O2 -o "$B/vchan-node1" "$XSRC/tools/vchan/node.c" -lxenvchan >"$B/node1.log" 2>&1 &&
-  gcc -O2 -o "$B/vchan-node2" "$XSRC/tools/vchan/node-select.c" -lxenvchan >>"$B/node1.log" 2>&1
+gcc -O2 -o "$B/tests/vchan-node1" "$XSRC/tools/vchan/node.c" -lxenvchan >"$B/node1.log" 2>&1 &&
+  gcc -O2 -o "$B/tests/vchan-node2" "$XSRC/tools/vchan/node-select.c" -lxenvchan >>"$B/node1.log" 2>&1
 res $? vchan-node1+2 "$(head -3 "$B/node1.log")"
 
 # libxenvchan from source against our installed header + pkg-config files
@@ -46,12 +42,17 @@ NEED=$(readelf -d "$B/vchan-ours/libxenvchan.so.4.17" 2>/dev/null | grep -c 'NEE
 [ "$NEED" = 1 ]; res $? libxenvchan-rebuilt-needs-libxengnttab.so.1
 unset PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_PATH
 
+SUITES=$REPO/compat/lab/suites/$MODE
+PICK=${LAB_SUITES:-*}      # run-lab's LAB_SUITES filter
+ls "$SUITES"/$PICK.dom0.sh >/dev/null 2>&1; res $? "suites-of-mode-$MODE" "no $SUITES/$PICK.dom0.sh"
+for f in "$SUITES"/$PICK.build.sh; do [ -f "$f" ] && . "$f"; done
+
 # ------------------------------------------------------------------ initramfs
 R=$W/root
 KVER=$(ls "$R/lib/modules" | head -1)
 I=$W/initrd
 rm -rf "$I"
-mkdir -p "$I"/{bin,sbin,etc,proc,sys,dev,tmp,run,var/lib/xenstored,tests,opt/ours,opt/vchan-ours,usr/bin} \
+mkdir -p "$I"/{bin,sbin,etc,proc,sys,dev,tmp,run,var/lib/xenstored,tests/suites,opt/ours,opt/vchan-ours,usr/bin} \
          "$I"/usr/lib/xen-4.17/bin "$I$LA" "$I"/lib/x86_64-linux-gnu "$I"/lib64
 cp /bin/busybox "$I/bin/busybox"
 for a in $(/bin/busybox --list); do [ -e "$I/bin/$a" ] || ln -s busybox "$I/bin/$a"; done
@@ -62,17 +63,18 @@ cp -a "$R$LA"/*.so* "$I$LA/"                     # Debian's Xen libraries (the r
 for b in xenstored xen-init-dom0 vchan-socket-proxy; do cp "$R/usr/lib/xen-4.17/bin/$b" "$I/usr/lib/xen-4.17/bin/"; done
 cp "$R/usr/bin/xenstore" "$I/usr/bin/"
 for l in read write ls list rm exists chmod watch; do ln -sf xenstore "$I/usr/bin/xenstore-$l"; done
-cp "$B"/gntdiff "$B"/whichlib "$B"/vchan-node1 "$B"/vchan-node2 "$I/tests/" 2>/dev/null
+cp -a "$B"/tests/. "$I/tests/"
 # the library under test: a plain file named by its SONAME, so /proc/PID/maps shows this path
 cp -L "$OURS_LIB" "$I/opt/ours/libxengnttab.so.1"
 cp "$B/vchan-ours/libxenvchan.so.4.17" "$I/opt/vchan-ours/" 2>/dev/null
 cp "$REPO/compat/lab/dom0/init" "$I/init"
-cp "$REPO/compat/lab/dom0/suites.sh" "$I/tests/"
+cp "$REPO/compat/lab/dom0/lib.sh" "$I/tests/"
+cp "$SUITES"/$PICK.dom0.sh "$I/tests/suites/"
 chmod +x "$I/init"
 echo "$MODE" > "$I/etc/labmode"
 # glibc & co from the host (Debian 12: the same glibc the packages were built for)
 export LD_LIBRARY_PATH=$R$LA
-for b in "$I"/usr/lib/xen-4.17/bin/* "$I"/usr/bin/xenstore "$I"/tests/* "$I"/opt/ours/* "$I"/opt/vchan-ours/*; do
+for b in "$I"/usr/lib/xen-4.17/bin/* "$I"/usr/bin/xenstore $(find "$I"/tests -type f) "$I"/opt/ours/* "$I"/opt/vchan-ours/*; do
   [ -f "$b" ] && ldd "$b" 2>/dev/null | awk '/=> \/(lib|usr\/lib)\/x86_64/ {print $3}'
 done | sort -u | while read -r lib; do
   case "$lib" in "$R"/*) ;; *) cp -Ln "$lib" "$I/lib/x86_64-linux-gnu/" ;; esac

@@ -1,10 +1,10 @@
-# compare-gntdiff.awk - turn the raw gntdiff outputs (@@deb / @@lp / @@oo lines from the serial
+# 10-gntdiff.awk - turn the raw gntdiff outputs (@@deb / @@lp / @@oo lines from the serial
 # log) into result lines:
 #   gntdiff/<lib>/<id>        the record's own verdict ([ok] PASS, [BAD] FAIL; [--] no line)
 #   gntdiff/<lib>/complete    the program reached "END gntdiff" and exited 0
 #   gntdiff/diff/<section>    all records of the section (text + attached log lines) identical
 #                             between Debian's library and ours, except expected differences
-# usage: awk -v expected=<expected-differences.txt> -f compare-gntdiff.awk raw.txt
+# usage: awk -v expected=<expected-differences.txt> -f 10-gntdiff.awk raw.txt
 BEGIN {
     while (expected != "" && (getline line < expected) > 0) {
         sub(/#.*/, "", line); gsub(/[ \t]+/, "", line)

@@ -1,6 +1,8 @@
-# suites.sh - test suites run in the lab's dom0 (sourced by /init; busybox sh).
-# Result lines go through r() into /tmp/results; raw gntdiff output into /tmp/raw (the host
-# compares the two runs). Every program runs under timeout(1).
+# lib.sh - helpers for the suites run in the lab's dom0 (sourced by /init before the suites;
+# busybox sh). /init defines r() (one result line into /tmp/results) and up() (uptime).
+# Lines appended to /tmp/raw reach the host too: "@@..." lines are suite raw output for a
+# host-side checker (<suite>.host.sh), "SHOW ..." lines are printed by run-lab as they are.
+# Every program runs under timeout(1).
 #
 # Library configurations ("cfg"):
 #   deb  Debian's libxengnttab.so.1 (default search path)
@@ -48,28 +50,7 @@ mapcheck() {   # mapcheck <cfg> <pid> -> "" if the right libraries are mapped, e
 mbps() { awk -v b=$1 -v t0=$2 -v t1=$3 'BEGIN{d=t1-t0; if (d<=0) d=0.01; printf "%.1f", b/1048576/d}'; }
 killall_with() { for p in $(pids_with "$1"); do kill $p 2>/dev/null; done; }
 
-# ------------------------------------------------------------------------------- gntdiff
-suite_gntdiff() {
-  for c in deb lp pre; do
-    got=$(run $c timeout 10 $T/whichlib 2>&1)
-    case $c in deb) want=/usr/lib/x86_64-linux-gnu/libxengnttab.so.1;; *) want=$OURS;; esac
-    [ "$got" = "$want" ] && r "PASS load/$c: xengnttab_open from $got" || r "FAIL load/$c: got '$got', want '$want'"
-  done
-  for c in deb lp; do
-    s=$(up)
-    run $c timeout 240 $T/gntdiff 0 > /tmp/gd-$c.out 2>&1
-    rc=$?
-    echo "gntdiff [$c] rc=$rc took $(awk -v a=$s -v b=$(up) 'BEGIN{print b-a}')s"
-    sed "s/^/@@$c /" /tmp/gd-$c.out >> /tmp/raw
-    echo "@@$c-rc $rc" >> /tmp/raw
-  done
-  run lp timeout 60 $T/gntdiff --ours-only > /tmp/gd-oo.out 2>&1
-  rc=$?
-  sed "s/^/@@oo /" /tmp/gd-oo.out >> /tmp/raw
-  echo "@@oo-rc $rc" >> /tmp/raw
-}
-
-# ------------------------------------------------------------------------------- vchan
+# ------------------------------------------------------------------------------- vchan transfers
 # vchan-node1: server writes FILE, client reads it. The server's stdin stays open until the
 # client has everything, so a close cannot cut the stream short.
 node1() {   # node1 <cfg> <file> -> sets RATE
@@ -131,31 +112,3 @@ proxy() {   # proxy <cfg> <file>
   rm -f $out
 }
 
-suite_vchan() {
-  dd if=/dev/urandom of=/tmp/r16 bs=1M count=16 2>/dev/null
-  dd if=/dev/urandom of=/tmp/r8 bs=1M count=8 2>/dev/null
-  dd if=/dev/urandom of=/tmp/r4 bs=1M count=4 2>/dev/null
-  for c in deb pre vch; do
-    node1 $c /tmp/r16
-    node2 $c /tmp/r16 /tmp/r8 8192 16384 multipage
-    proxy $c /tmp/r4
-  done
-  rm -f /tmp/r16 /tmp/r8 /tmp/r4
-}
-
-# ------------------------------------------------------------------------------- demo
-suite_demo() {
-  dd if=/dev/urandom of=/tmp/r16 bs=1M count=16 2>/dev/null
-  dd if=/dev/urandom of=/tmp/r64 bs=1M count=64 2>/dev/null
-  for c in deb pre vch; do
-    node1 $c /tmp/r16; eval "N1_$c=\$RATE"
-    node2 $c /tmp/r64 - 65536 65536 big; eval "N2_$c=\$RATE"
-  done
-  {
-    echo "DEMO vchan throughput (MB/s, dom0 -> dom0 under QEMU TCG):"
-    echo "DEMO   library                                  node1 16 MiB (in-page ring)  node2 64 MiB (64 KiB rings)"
-    echo "DEMO   Debian libxengnttab                      $(printf %-28s "$N1_deb") $N2_deb"
-    echo "DEMO   ours (LD_PRELOAD)                        $(printf %-28s "$N1_pre") $N2_pre"
-    echo "DEMO   ours + libxenvchan rebuilt on our header $(printf %-28s "$N1_vch") $N2_vch"
-  } | tee -a /tmp/raw
-}
