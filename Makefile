@@ -2,6 +2,7 @@
 #   make                 library, static archive, header, pkg-config files in build/
 #   make test            every check (unit, ABI, header, pkg-config, real Xen lab); installs deps
 #   make lab | demo      the real-Xen lab alone | a side-by-side demo on real Xen
+#   make bench           benchmarks on real Xen, Debian's library against ours (BENCHMARKS.md)
 #   make install PREFIX=/usr LIBDIR=/usr/lib/x86_64-linux-gnu DESTDIR=...
 
 PREFIX ?= /usr/local
@@ -17,7 +18,7 @@ RUST_ARCHIVE := target/release/libxengnttab.a
 SO := $(B)/libxengnttab.so.1.2
 EXPORTS := $(shell grep -o 'xeng[a-z_]*;' libxengnttab.map | tr -d ';')
 
-.PHONY: all deps test lab demo install clean FORCE
+.PHONY: all deps test lab demo bench install clean FORCE
 
 all: $(SO) $(B)/libxengnttab.a
 
@@ -72,6 +73,9 @@ lab: deps all
 
 demo: deps all
 	compat/lab/run-lab --demo
+
+bench: deps all
+	compat/lab/run-lab --bench
 
 clean:
 	rm -rf $(B)

@@ -1,0 +1,13 @@
+# bench: vchan throughput through Debian's libxenvchan (upstream vchan-node2), with Debian's
+# libxengnttab (deb) and ours LD_PRELOADed (pre), alternately, VROUNDS times each.
+VROUNDS=3
+dd if=/dev/urandom of=/tmp/r64 bs=1M count=64 2>/dev/null
+dd if=/dev/urandom of=/tmp/r8 bs=1M count=8 2>/dev/null
+echo "@@plan vchan rounds=$VROUNDS" >> /tmp/raw
+for i in $(seq 1 $VROUNDS); do
+  for c in deb pre; do
+    node2 $c /tmp/r64 - 65536 65536 ring64k-$i; echo "@@vchan $c $i ring64k-64MiB $RATE" >> /tmp/raw
+    node2 $c /tmp/r8 - 1024 1024 ring1k-$i; echo "@@vchan $c $i ring1k-8MiB $RATE" >> /tmp/raw
+  done
+done
+rm -f /tmp/r64 /tmp/r8
