@@ -2,7 +2,19 @@
 
 use std::fmt;
 
-/// A failed operation, carrying the `errno` the C API would report.
+/// A failed operation, carrying the `errno` the C API would report. Displays as the
+/// strerror text; converts to and from [`std::io::Error`], so `?` works in functions
+/// returning `io::Result`.
+///
+/// ```
+/// use xengnttab::Error;
+/// let e = Error::from_errno(libc::ENOENT);
+/// assert_eq!(e.errno(), libc::ENOENT);
+/// assert_eq!(e.kind(), std::io::ErrorKind::NotFound);
+/// assert_eq!(e.to_string(), "No such file or directory (os error 2)");
+/// let io: std::io::Error = e.into();
+/// assert_eq!(Error::from(io), e);
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Error(i32);
 
@@ -18,6 +30,12 @@ impl Error {
     /// The errno value, e.g. `libc::EINVAL`.
     pub const fn errno(self) -> i32 {
         self.0
+    }
+
+    /// The [`std::io::ErrorKind`] of the errno, e.g. `NotFound` for ENOENT (no Xen device),
+    /// `PermissionDenied` for EACCES/EPERM.
+    pub fn kind(self) -> std::io::ErrorKind {
+        std::io::Error::from_raw_os_error(self.0).kind()
     }
 
     /// The calling thread's current errno, read right after a failed libc call.
@@ -46,6 +64,13 @@ impl std::error::Error for Error {}
 impl From<Error> for std::io::Error {
     fn from(e: Error) -> Self {
         std::io::Error::from_raw_os_error(e.0)
+    }
+}
+
+/// An I/O error without an errno (e.g. one made by `io::Error::new`) becomes EIO.
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error(e.raw_os_error().unwrap_or(libc::EIO))
     }
 }
 

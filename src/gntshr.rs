@@ -1,5 +1,6 @@
 //! Sharing our own pages with other domains (`/dev/xen/gntalloc`), upstream's algorithm.
 
+use crate::access::Access;
 use crate::device::{Device, GNTALLOC};
 use crate::error::{Error, Result};
 use crate::notify::UnmapNotify;
@@ -8,17 +9,30 @@ use crate::sys::gntalloc::{self, AllocGrefHeader, AllocRequest, GNTALLOC_FLAG_WR
 use crate::sys::mman::{Mapping, RawRegion};
 use crate::sys::toollog::Logger;
 use std::ffi::CStr;
+use std::ops::{Deref, DerefMut};
 
 const CONTEXT: &CStr = c"gntshr";
 
-/// A handle on `/dev/xen/gntalloc`.
+/// A handle on `/dev/xen/gntalloc`: shares pages of this process with other domains.
+///
+/// Errors are also logged to stderr, in upstream's format, as libxengnttab does.
+///
+/// ```no_run
+#[doc = include_str!("../examples/share_map_roundtrip.rs")]
+/// ```
 #[derive(Debug)]
 pub struct GrantSharer {
     pub(crate) dev: Device,
 }
 
-/// Pages we share, with their grant refs; unshared (munmapped) on drop. They are detached
-/// from the handle the moment they are shared, so they may outlive it.
+/// Pages we share, with their grant refs: derefs to `&[u8]` and `&mut [u8]` (our side is
+/// always writable). Unshared (munmapped) on drop, which fires the unmap notification, if
+/// any; a peer that still maps them keeps them until it unmaps. They are detached from the
+/// handle the moment they are shared, so they may outlive it.
+///
+/// ```no_run
+#[doc = include_str!("../examples/share_map_roundtrip.rs")]
+/// ```
 #[derive(Debug)]
 pub struct SharedPages {
     map: Mapping,
@@ -26,7 +40,12 @@ pub struct SharedPages {
 }
 
 impl GrantSharer {
-    /// Opens `/dev/xen/gntalloc`, logging errors to stderr as upstream's default logger does.
+    /// Opens `/dev/xen/gntalloc`. Fails with ENOENT where there is no Xen (or the
+    /// `xen_gntalloc` module is not loaded).
+    ///
+    /// ```no_run
+    #[doc = include_str!("../examples/share_map_roundtrip.rs")]
+    /// ```
     pub fn open() -> Result<GrantSharer> {
         Self::open_with_logger(None)
     }
@@ -35,15 +54,27 @@ impl GrantSharer {
         Ok(GrantSharer { dev: Device::open(GNTALLOC, logger)? })
     }
 
-    /// Shares `pages` zero-filled pages with `domid`, read-only for it unless `writable`.
-    pub fn share(&self, domid: u16, pages: usize, writable: bool, notify: UnmapNotify) -> Result<SharedPages> {
+    /// Shares `pages` zero-filled pages with `domid`, which may write them only when `peer`
+    /// is [`Writable`](crate::Writable), with an unmap notification ([`UnmapNotify::NONE`]
+    /// for none). The module's `limit` parameter caps how many pages may be shared at once.
+    ///
+    /// ```no_run
+    #[doc = include_str!("../examples/share_map_roundtrip.rs")]
+    /// ```
+    pub fn share<A: Access>(&self, domid: u16, pages: usize, peer: A, notify: UnmapNotify) -> Result<SharedPages> {
         let mut refs = Vec::new();
         refs.try_reserve_exact(pages)?;
         refs.resize(pages, 0);
-        let map = share(&self.dev, u32::from(domid), &mut refs, writable, notify)?;
+        let map = share(&self.dev, u32::from(domid), &mut refs, peer.is_writable(), notify)?;
         Ok(SharedPages { map, refs })
     }
 
+    /// Closes the handle, reporting close(2)'s result (dropping it closes it too). Shared
+    /// pages stay shared.
+    ///
+    /// ```no_run
+    #[doc = include_str!("../examples/unmap_notify.rs")]
+    /// ```
     pub fn close(self) -> Result<()> {
         self.dev.close()
     }
@@ -51,16 +82,35 @@ impl GrantSharer {
 
 impl SharedPages {
     /// The grant refs, one per page, to hand to the other domain.
+    ///
+    /// ```no_run
+    #[doc = include_str!("../examples/share_map_roundtrip.rs")]
+    /// ```
     pub fn refs(&self) -> &[u32] {
         &self.refs
     }
 
-    pub fn as_slice(&self) -> &[u8] {
+    /// Stops sharing now, reporting a failure that drop would ignore.
+    ///
+    /// ```no_run
+    #[doc = include_str!("../examples/unmap_notify.rs")]
+    /// ```
+    pub fn unshare(self) -> Result<()> {
+        self.map.unmap()
+    }
+}
+
+impl Deref for SharedPages {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
         self.map.as_slice()
     }
+}
 
-    /// Our side is always mapped writable, whatever the grant allows the peer.
-    pub fn as_mut_slice(&mut self) -> &mut [u8] {
+impl DerefMut for SharedPages {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        // gntalloc pages are always mapped PROT_READ | PROT_WRITE on our side.
         self.map.as_mut_slice()
     }
 }

@@ -1,5 +1,7 @@
 //! Mapping pages other domains granted us (`/dev/xen/gntdev`), upstream's algorithm step by step.
 
+use crate::access::{Access, ReadOnly, Writable};
+use crate::copy::{CopyBatch, GrantStatus};
 use crate::device::{Device, GNTDEV};
 use crate::error::{Error, Result};
 use crate::notify::UnmapNotify;
@@ -8,6 +10,8 @@ use crate::sys::gntdev::{self, GrantRef, MapGrantRefHeader, MapRequest};
 use crate::sys::mman::{Mapping, RawRegion};
 use crate::sys::toollog::Logger;
 use std::ffi::{CStr, c_int};
+use std::marker::PhantomData;
+use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
 const CONTEXT: &CStr = c"gnttab";
@@ -26,17 +30,22 @@ pub const MAX_MAP_COUNT: u32 = ((u32::MAX as usize - gntdev::SIZEOF_MAP_GRANT_RE
 const MMAP_EAGAIN_RETRIES: u32 = 1000;
 
 /// The domain(s) that granted the refs of one map call.
+///
+/// ```no_run
+#[doc = include_str!("../examples/map_batch.rs")]
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub enum Domains<'a> {
     /// Every ref comes from this domain.
     Same(u32),
-    /// `domids[i]` granted `refs[i]`; must be as long as the refs.
+    /// `domids[i]` granted `refs[i]`; must be as long as the refs (EINVAL otherwise).
     PerRef(&'a [u32]),
 }
 
-/// Whether `set_max_grants` did anything.
+/// Whether [`GrantTable::set_max_grants`] did anything.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MaxGrants {
+    /// The driver took the new limit.
     Set,
     /// Linux's gntdev has no such ioctl (ENOTTY); upstream treats that as success.
     Unsupported,
@@ -45,21 +54,52 @@ pub enum MaxGrants {
 /// Result of waiting for an exported dma-buf's release.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DmabufWait {
+    /// The importer let go of the buffer.
     Released,
     /// The kernel no longer knows the buffer (ENOENT), which upstream counts as released.
     NotExported,
 }
 
-/// A handle on `/dev/xen/gntdev`.
+/// A handle on `/dev/xen/gntdev`: maps pages that other domains (or this one) granted, and
+/// copies to and from grants without mapping them.
+///
+/// Errors are also logged to stderr, in upstream's format, as libxengnttab does.
+///
+/// ```no_run
+#[doc = include_str!("../examples/share_map_roundtrip.rs")]
+/// ```
 #[derive(Debug)]
 pub struct GrantTable {
     pub(crate) dev: Device,
 }
 
-/// Pages of other domains mapped into this process; unmapped (munmap, then the driver slot
-/// released) on drop.
+/// Pages of other domains mapped into this process: derefs to `&[u8]`, and to `&mut [u8]`
+/// when `A` is [`Writable`]. Unmapped (munmap, then the driver slot released, then the
+/// unmap notification, if any, fires) on drop.
+///
+/// The other domain may change the bytes at any time, so a read sees a snapshot.
+///
+/// ```no_run
+#[doc = include_str!("../examples/share_map_roundtrip.rs")]
+/// ```
+///
+/// A read-only mapping cannot be written:
+///
+/// ```compile_fail,E0596
+/// # fn f(table: &xengnttab::GrantTable) -> xengnttab::Result<()> {
+/// let mut page = table.map_ref(0, 8, xengnttab::ReadOnly)?;
+/// page[0] = 1; // error: DerefMut is not implemented for GrantMapping<ReadOnly>
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
-pub struct GrantMapping<'a> {
+pub struct GrantMapping<'t, A: Access = ReadOnly> {
+    raw: RawGrantMapping<'t>,
+    _access: PhantomData<A>,
+}
+
+/// A mapping with its driver slot, whatever its protection; the C API hands it out raw.
+#[derive(Debug)]
+pub(crate) struct RawGrantMapping<'a> {
     dev: &'a Device,
     map: Option<Mapping>,
     index: u64,
@@ -67,7 +107,12 @@ pub struct GrantMapping<'a> {
 }
 
 impl GrantTable {
-    /// Opens `/dev/xen/gntdev`, logging errors to stderr as upstream's default logger does.
+    /// Opens `/dev/xen/gntdev`. Fails with ENOENT where there is no Xen (or the `xen_gntdev`
+    /// module is not loaded).
+    ///
+    /// ```no_run
+    #[doc = include_str!("../examples/share_map_roundtrip.rs")]
+    /// ```
     pub fn open() -> Result<GrantTable> {
         Self::open_with_logger(None)
     }
@@ -76,56 +121,138 @@ impl GrantTable {
         Ok(GrantTable { dev: Device::open(GNTDEV, logger)? })
     }
 
-    /// Maps `refs` (one page each) granted by `domains`, with `prot` (PROT_READ and/or
-    /// PROT_WRITE) and an optional unmap notification.
-    pub fn map(
+    /// Maps `refs` (one page each) granted by `domains` as one contiguous region, with
+    /// `access` ([`ReadOnly`] or [`Writable`]) and an unmap notification
+    /// ([`UnmapNotify::NONE`] for none). Fails with EINVAL for an empty or oversized batch,
+    /// or per-ref domids not as long as the refs.
+    ///
+    /// ```no_run
+    #[doc = include_str!("../examples/map_batch.rs")]
+    /// ```
+    pub fn map<A: Access>(
         &self,
         domains: Domains<'_>,
         refs: &[u32],
-        prot: c_int,
+        access: A,
         notify: UnmapNotify,
-    ) -> Result<GrantMapping<'_>> {
-        map(&self.dev, domains, refs, prot, notify)
+    ) -> Result<GrantMapping<'_, A>> {
+        let _ = access;
+        let raw = map(&self.dev, domains, refs, A::PROT, notify)?;
+        Ok(GrantMapping { raw, _access: PhantomData })
+    }
+
+    /// Maps the one page `gref` granted by `domid`, without notification.
+    ///
+    /// ```no_run
+    #[doc = include_str!("../examples/share_map_roundtrip.rs")]
+    /// ```
+    pub fn map_ref<A: Access>(&self, domid: u32, gref: u32, access: A) -> Result<GrantMapping<'_, A>> {
+        self.map(Domains::Same(domid), &[gref], access, UnmapNotify::NONE)
+    }
+
+    /// Copies between local buffers and grants without mapping them, one hypercall for the
+    /// whole batch. Returns one status per segment, in order: a segment can fail (e.g. a bad
+    /// grant ref) while the others succeed. The call itself fails only when the kernel
+    /// refuses the batch.
+    ///
+    /// ```no_run
+    #[doc = include_str!("../examples/grant_copy.rs")]
+    /// ```
+    pub fn copy(&self, batch: CopyBatch<'_>) -> Result<Vec<GrantStatus>> {
+        let mut segments = batch.into_segments();
+        grant_copy(&self.dev, &mut segments)?;
+        Ok(segments.statuses().into_iter().map(GrantStatus::from_code).collect())
     }
 
     /// Asks the driver to allow `count` grants; a no-op on Linux (see [`MaxGrants`]).
+    ///
+    /// ```no_run
+    #[doc = include_str!("../examples/map_batch.rs")]
+    /// ```
     pub fn set_max_grants(&self, count: u32) -> Result<MaxGrants> {
         set_max_grants(&self.dev, count)
     }
 
-    /// Closes the handle, reporting close(2)'s result. Mappings must be gone already: they
-    /// borrow the table.
+    /// Closes the handle, reporting close(2)'s result (dropping it closes it too). Mappings
+    /// must be gone already: they borrow the table.
+    ///
+    /// ```no_run
+    #[doc = include_str!("../examples/map_batch.rs")]
+    /// ```
     pub fn close(self) -> Result<()> {
         self.dev.close()
     }
 }
 
-impl GrantMapping<'_> {
-    fn mapping(&self) -> &Mapping {
-        self.map.as_ref().expect("a GrantMapping holds its mapping until drop or into_raw")
-    }
-
+impl<A: Access> GrantMapping<'_, A> {
     /// Number of 4 KiB pages.
+    ///
+    /// ```no_run
+    #[doc = include_str!("../examples/map_batch.rs")]
+    /// ```
     pub fn pages(&self) -> u32 {
+        self.raw.pages()
+    }
+
+    /// Unmaps now, reporting a failure that drop would ignore.
+    ///
+    /// ```no_run
+    #[doc = include_str!("../examples/map_batch.rs")]
+    /// ```
+    pub fn unmap(self) -> Result<()> {
+        self.raw.unmap()
+    }
+}
+
+impl<A: Access> Deref for GrantMapping<'_, A> {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.raw.mapping().as_slice()
+    }
+}
+
+impl DerefMut for GrantMapping<'_, Writable> {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        // Mapped with PROT_WRITE: Writable::PROT.
+        self.raw.mapping_mut().as_mut_slice()
+    }
+}
+
+impl RawGrantMapping<'_> {
+    const HELD: &'static str = "a grant mapping holds its pages until unmap, drop or into_raw";
+
+    fn mapping(&self) -> &Mapping {
+        self.map.as_ref().expect(Self::HELD)
+    }
+
+    fn mapping_mut(&mut self) -> &mut Mapping {
+        self.map.as_mut().expect(Self::HELD)
+    }
+
+    pub(crate) fn pages(&self) -> u32 {
         self.count
-    }
-
-    pub fn as_slice(&self) -> &[u8] {
-        self.mapping().as_slice()
-    }
-
-    /// Writable view; writing faults unless the mapping was made with PROT_WRITE.
-    pub fn as_mut_slice(&mut self) -> &mut [u8] {
-        self.map.as_mut().expect("a GrantMapping holds its mapping until drop or into_raw").as_mut_slice()
     }
 
     /// Hands the mapping to C, which unmaps it with `xengnttab_unmap` (or munmap).
     pub(crate) fn into_raw(mut self) -> *mut libc::c_void {
         self.map.take().map_or(std::ptr::null_mut(), Mapping::into_raw)
     }
+
+    /// munmap, then the driver slot; the slot stays when munmap fails, as the pages are
+    /// still in use.
+    fn unmap(mut self) -> Result<()> {
+        match self.map.take() {
+            Some(map) => {
+                map.unmap()?;
+                gntdev::unmap_grant_ref(self.dev.fd(), self.index, self.count)
+            }
+            None => Ok(()),
+        }
+    }
 }
 
-impl Drop for GrantMapping<'_> {
+impl Drop for RawGrantMapping<'_> {
     fn drop(&mut self) {
         if let Some(map) = self.map.take()
             && map.unmap().is_ok()
@@ -143,7 +270,7 @@ pub(crate) fn map<'a>(
     refs: &[u32],
     prot: c_int,
     notify: UnmapNotify,
-) -> Result<GrantMapping<'a>> {
+) -> Result<RawGrantMapping<'a>> {
     let count = u32::try_from(refs.len()).ok().filter(|&c| c <= MAX_MAP_COUNT).ok_or(Error::INVALID)?;
     if let Domains::PerRef(domids) = domains
         && domids.len() != refs.len()
@@ -168,7 +295,7 @@ pub(crate) fn map<'a>(
 
     let mapped = mmap_retrying_eagain(dev, len, prot, index).and_then(|map| notify.arm(dev, CONTEXT, map, index));
     match mapped {
-        Ok(map) => Ok(GrantMapping { dev, map: Some(map), index, count }),
+        Ok(map) => Ok(RawGrantMapping { dev, map: Some(map), index, count }),
         Err(e) => {
             dev.log(CONTEXT, c"mmap failed", e);
             let _ = gntdev::unmap_grant_ref(dev.fd(), index, count);
@@ -190,9 +317,15 @@ fn mmap_retrying_eagain(dev: &Device, len: usize, prot: c_int, index: u64) -> Re
     }
 }
 
-/// `xengnttab_unmap`: the kernel, not an address table, says which map `region` starts; the
-/// count must match it. munmap comes before the driver slot is released, as upstream.
-pub(crate) fn unmap_raw(dev: &Device, region: RawRegion, count: u32) -> Result<()> {
+/// `xengnttab_unmap`: the kernel says which map holds `region`; the count must match it, and
+/// then `confirm` (the C API's check that `region` is exactly one of the handle's regions) runs
+/// before anything is unmapped. munmap comes before the driver slot is released, as upstream.
+pub(crate) fn unmap_raw(
+    dev: &Device,
+    region: RawRegion,
+    count: u32,
+    confirm: impl FnOnce() -> Result<()>,
+) -> Result<()> {
     if region.addr().is_null() {
         return Err(Error::INVALID);
     }
@@ -200,6 +333,7 @@ pub(crate) fn unmap_raw(dev: &Device, region: RawRegion, count: u32) -> Result<(
     if mapped_count != count {
         return Err(Error::INVALID);
     }
+    confirm()?;
     region.unmap()?;
     gntdev::unmap_grant_ref(dev.fd(), offset, count)
 }

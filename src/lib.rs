@@ -1,13 +1,40 @@
 //! Xen grant tables from Rust and C.
 //!
-//! A drop-in replacement for Xen's `libxengnttab.so.1`: the C ABI lives in [`capi`], built
-//! on a safe Rust API: [`GrantTable`] maps pages other domains granted us
-//! (`/dev/xen/gntdev`), [`GrantSharer`] shares our pages with them (`/dev/xen/gntalloc`).
-//! Every system call and all `unsafe` code live in the `sys` module.
+//! A drop-in replacement for Xen's `libxengnttab.so.1` (the C ABI lives in [`capi`]), built
+//! on a safe Rust API that needs no `unsafe` from its users:
+//!
+//! | to | use |
+//! |---|---|
+//! | share pages of this process with a domain | [`GrantSharer::share`] → [`SharedPages`] (refs + `&mut [u8]`, unshared on drop) |
+//! | map pages a domain granted | [`GrantTable::map`] / [`GrantTable::map_ref`] → [`GrantMapping`] (`&[u8]`, `&mut [u8]` if [`Writable`], unmapped on drop) |
+//! | learn that the peer went away | [`UnmapNotify`]: a byte cleared and/or an event sent when a mapping or share goes away |
+//! | copy to or from grants without mapping | [`CopyBatch`] + [`GrantTable::copy`] → one [`GrantStatus`] per segment |
+//! | handle failures | [`Error`]: the errno, its strerror text, [`std::io::Error`] conversions |
+//!
+//! [`GrantTable`] uses `/dev/xen/gntdev`, [`GrantSharer`] `/dev/xen/gntalloc`: both exist in
+//! a Xen domain with the `xen_gntdev` and `xen_gntalloc` modules loaded, and usually need root.
+//! Elsewhere opening them fails with ENOENT. Every system call and all `unsafe` code live in
+//! the private `sys` module.
+//!
+//! A round trip within dom0, which grants pages to itself (`examples/share_map_roundtrip.rs`):
+//!
+//! ```no_run
+#![doc = include_str!("../examples/share_map_roundtrip.rs")]
+//! ```
+//!
+//! More in `examples/`: `map_batch.rs`, `unmap_notify.rs`, `grant_copy.rs`. The `xengnt`
+//! command-line tool (`docs/xengnt.md`) is built on this API too.
 
 #![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
 
+#[deny(unsafe_code)]
+mod access;
+// The C structs mirror include/xengnttab.h field by field; their documentation is upstream's.
+#[allow(missing_docs)]
 pub mod capi;
+#[deny(unsafe_code)]
+mod copy;
 #[deny(unsafe_code)]
 mod device;
 #[deny(unsafe_code)]
@@ -20,8 +47,9 @@ pub mod gnttab;
 mod notify;
 mod sys;
 
+pub use access::{Access, ReadOnly, Writable};
+pub use copy::{CopyBatch, ForeignGrant, GrantStatus};
 pub use error::{Error, Result};
 pub use gntshr::{GrantSharer, SharedPages};
 pub use gnttab::{Domains, GrantMapping, GrantTable, MaxGrants};
 pub use notify::UnmapNotify;
-pub use sys::gntdev::{CopyBatch, CopyForeign};

@@ -6,7 +6,22 @@ use crate::sys::gntdev::{self, UNMAP_NOTIFY_CLEAR_BYTE, UNMAP_NOTIFY_SEND_EVENT}
 use crate::sys::mman::Mapping;
 use std::ffi::CStr;
 
-/// The notification to arm on a mapping: a byte cleared to 0 and/or an event signalled.
+/// What the kernel does for the other side when our mapping or share goes away, even when
+/// the process dies: a byte of the page cleared to 0 and/or an event channel signalled.
+/// The peer watches the byte (or waits for the event) to learn that we are gone.
+///
+/// ```
+/// use xengnttab::UnmapNotify;
+/// let both = UnmapNotify::clear_byte(0).and_send_event(5);
+/// assert_eq!((both.offset, both.port), (0, 5));
+/// assert_eq!(UnmapNotify::default(), UnmapNotify::NONE);
+/// ```
+///
+/// On real Xen:
+///
+/// ```no_run
+#[doc = include_str!("../examples/unmap_notify.rs")]
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct UnmapNotify {
     /// Byte offset in the mapping cleared to 0 on unmap; offsets outside the mapping (e.g.
@@ -17,7 +32,23 @@ pub struct UnmapNotify {
 }
 
 impl UnmapNotify {
+    /// No notification.
     pub const NONE: UnmapNotify = UnmapNotify { offset: u32::MAX, port: u32::MAX };
+
+    /// Clear the byte at `offset` (from the start of the mapping) to 0.
+    pub const fn clear_byte(offset: u32) -> Self {
+        UnmapNotify { offset, port: u32::MAX }
+    }
+
+    /// Signal event channel `port`, bound in this domain (e.g. with libxenevtchn).
+    pub const fn send_event(port: u32) -> Self {
+        UnmapNotify { offset: u32::MAX, port }
+    }
+
+    /// This notification, and also signal `port`.
+    pub const fn and_send_event(self, port: u32) -> Self {
+        UnmapNotify { port, ..self }
+    }
 
     /// The SET_UNMAP_NOTIFY (byte index, action) for a mapping at `index` of `len` bytes,
     /// or None when nothing is requested.
@@ -49,6 +80,12 @@ impl UnmapNotify {
                 Err(e)
             }
         }
+    }
+}
+
+impl Default for UnmapNotify {
+    fn default() -> Self {
+        UnmapNotify::NONE
     }
 }
 

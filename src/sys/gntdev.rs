@@ -282,7 +282,7 @@ impl<'a> CopyBatch<'a> {
     }
 
     /// Copies `src` into the foreign grant `dest`.
-    pub fn to_foreign(&mut self, src: &'a [u8], dest: CopyForeign) -> Result<()> {
+    pub fn copy_to_grant(&mut self, src: &'a [u8], dest: CopyForeign) -> Result<()> {
         let len = u16::try_from(src.len()).map_err(|_| crate::Error::INVALID)?;
         self.push(GrantCopySegment {
             source: CopyPtr { virt: src.as_ptr().cast_mut().cast() },
@@ -294,7 +294,7 @@ impl<'a> CopyBatch<'a> {
     }
 
     /// Copies the foreign grant `src` into `dest`.
-    pub fn from_foreign(&mut self, src: CopyForeign, dest: &'a mut [u8]) -> Result<()> {
+    pub fn copy_from_grant(&mut self, src: CopyForeign, dest: &'a mut [u8]) -> Result<()> {
         let len = u16::try_from(dest.len()).map_err(|_| crate::Error::INVALID)?;
         self.push(GrantCopySegment {
             source: CopyPtr { foreign: src },
