@@ -23,7 +23,7 @@ pub(crate) const GNTALLOC: DeviceKind =
     DeviceKind { path: c"/dev/xen/gntalloc", open_flags: 0, register_with_toolcore: false };
 
 /// /dev/null, to drive the validation paths without Xen: every ioctl is ENOTTY.
-#[cfg(test)]
+#[cfg(any(test, fuzzing))]
 pub(crate) const DEV_NULL_FOR_TESTS: DeviceKind =
     DeviceKind { path: c"/dev/null", open_flags: libc::O_CLOEXEC, register_with_toolcore: true };
 

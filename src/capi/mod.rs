@@ -12,8 +12,12 @@
 #![allow(non_camel_case_types, clippy::missing_safety_doc)]
 
 mod boundary;
+#[cfg(fuzzing)]
+pub mod fuzzing;
 pub mod gntshr;
 pub mod gnttab;
+#[cfg(test)]
+mod panic_tests;
 pub mod types;
 #[cfg(test)]
 mod validation_tests;
