@@ -1,0 +1,65 @@
+//! A page the shell holds: one we share, or one we mapped, read-only or writable.
+
+use xengnttab::{GrantMapping, ReadOnly, SharedPages, Writable};
+
+pub enum Held<'t> {
+    Shared { pages: SharedPages, peer_read_only: bool },
+    MappedReadOnly(GrantMapping<'t, ReadOnly>),
+    MappedWritable(GrantMapping<'t, Writable>),
+}
+
+/// A held page with what `show` prints about it.
+pub struct Slot<'t> {
+    pub number: u32,
+    pub domid: u16,
+    pub gref: u32,
+    pub held: Held<'t>,
+}
+
+impl Slot<'_> {
+    pub fn bytes(&self) -> &[u8] {
+        match &self.held {
+            Held::Shared { pages, .. } => pages,
+            Held::MappedReadOnly(map) => map,
+            Held::MappedWritable(map) => map,
+        }
+    }
+
+    /// The bytes, if we may write them: our shared pages always, mappings only when writable.
+    pub fn bytes_mut(&mut self) -> Option<&mut [u8]> {
+        match &mut self.held {
+            Held::Shared { pages, .. } => Some(pages),
+            Held::MappedReadOnly(_) => None,
+            Held::MappedWritable(map) => Some(map),
+        }
+    }
+
+    pub fn address(&self) -> usize {
+        self.bytes().as_ptr() as usize
+    }
+
+    pub fn is_shared(&self) -> bool {
+        matches!(self.held, Held::Shared { .. })
+    }
+
+    /// e.g. `shared ref 8 with domain 0 (peer rw)`, `mapped ref 8 of domain 0 (ro)`.
+    pub fn describe(&self) -> String {
+        let (kind, preposition, access) = match &self.held {
+            Held::Shared { peer_read_only, .. } => {
+                ("shared", "with", if *peer_read_only { "peer ro" } else { "peer rw" })
+            }
+            Held::MappedReadOnly(_) => ("mapped", "of", "ro"),
+            Held::MappedWritable(_) => ("mapped", "of", "rw"),
+        };
+        format!("{kind} ref {} {preposition} domain {} ({access}) at {:#x}", self.gref, self.domid, self.address())
+    }
+
+    /// Unshares or unmaps now, reporting what drop would ignore.
+    pub fn release(self) -> xengnttab::Result<()> {
+        match self.held {
+            Held::Shared { pages, .. } => pages.unshare(),
+            Held::MappedReadOnly(map) => map.unmap(),
+            Held::MappedWritable(map) => map.unmap(),
+        }
+    }
+}
