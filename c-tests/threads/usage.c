@@ -1,0 +1,51 @@
+/* usage.c - failure messages, time, and the fd / mapping counts the leak check compares. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "threads.h"
+
+int fail(char *buf, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    if (buf[0]) return -1;   /* keep the first failure */
+    va_start(ap, fmt);
+    vsnprintf(buf, n, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+struct usage usage_now(void)
+{
+    struct usage u = { 0, 0, 0 };
+    DIR *d = opendir("/proc/self/fd");
+    for (struct dirent *e; d && (e = readdir(d));) u.fds += e->d_name[0] != '.';
+    if (d) closedir(d);
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[512];
+    while (f && fgets(line, sizeof line, f)) {
+        u.maps_lines++;
+        u.xen_maps += strstr(line, "/dev/xen/") != NULL;
+    }
+    if (f) fclose(f);
+    return u;
+}
+
+int usage_report(const char *label, const char *mode, struct usage before)
+{
+    struct usage after = usage_now();
+    int ok = after.fds == before.fds && after.maps_lines == before.maps_lines && after.xen_maps == 0;
+    printf("%s threads/%s/%s/no-leak: fds %d -> %d, /proc/self/maps lines %d -> %d, /dev/xen mappings left %d\n",
+           ok ? "PASS" : "FAIL", label, mode, before.fds, after.fds, before.maps_lines, after.maps_lines,
+           after.xen_maps);
+    return ok;
+}
