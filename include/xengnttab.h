@@ -113,7 +113,8 @@ void *xengntshr_share_page_notify(xengntshr_handle *xgs,
                                   evtchn_port_t notify_port);
 
 /*
- Stops sharing: munmaps `count` pages at `start_address`. Like upstream it needs no handle.
+ Stops sharing: munmaps `count` pages at `start_address`, which must be exactly a region
+ returned by a share call (upstream munmaps any range). Like upstream it needs no handle.
  */
 int xengntshr_unshare(xengntshr_handle *xgs, void *start_address, uint32_t count);
 

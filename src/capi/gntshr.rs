@@ -1,6 +1,7 @@
 //! `xengntshr_*`: the gntalloc (sharing) half of the C API.
 
 use super::boundary::{array_mut, device, ffi_call};
+use super::regions::{self, Owner};
 use super::{caller_logger, close_handle, evtchn_port_t, handle_fd, into_handle, xengntshr_handle, xentoollog_logger};
 use crate::error::Error;
 use crate::gntshr::{self, GrantSharer};
@@ -63,7 +64,8 @@ pub unsafe extern "C" fn xengntshr_share_page_notify(
     unsafe { share(xgs, domid, 1, r#ref, writable, notify) }
 }
 
-/// Stops sharing: munmaps `count` pages at `start_address`. Like upstream it needs no handle.
+/// Stops sharing: munmaps `count` pages at `start_address`, which must be exactly a region
+/// returned by a share call (upstream munmaps any range). Like upstream it needs no handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn xengntshr_unshare(
     xgs: *mut xengntshr_handle,
@@ -72,7 +74,9 @@ pub unsafe extern "C" fn xengntshr_unshare(
 ) -> c_int {
     let _ = xgs;
     ffi_call(-1, || {
-        // SAFETY: the caller gives back a region from one of the share calls.
+        regions::take(start_address, count, Owner::Gntshr)?;
+        // SAFETY: the table confirmed a whole region a share call returned and no one else
+        // unshared since.
         let region = unsafe { RawRegion::from_raw(start_address, count as usize * PAGE_SIZE) };
         gntshr::unshare_raw(region).map(|()| 0)
     })
@@ -92,6 +96,8 @@ unsafe fn share(
         let count = usize::try_from(count).map_err(|_| Error::INVALID)?;
         // SAFETY: the caller's contract.
         let (dev, refs) = unsafe { (device(xgs)?, array_mut(refs, count)?) };
-        Ok(gntshr::share(dev, domid, refs, writable != 0, notify)?.into_raw())
+        let pages = u32::try_from(count).map_err(|_| Error::INVALID)?;
+        let shared = gntshr::share(dev, domid, refs, writable != 0, notify)?;
+        Ok(regions::record(shared.into_raw(), pages, Owner::Gntshr))
     })
 }

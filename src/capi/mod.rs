@@ -18,6 +18,7 @@ pub mod gntshr;
 pub mod gnttab;
 #[cfg(test)]
 mod panic_tests;
+mod regions;
 pub mod types;
 #[cfg(test)]
 mod validation_tests;
@@ -30,7 +31,7 @@ use std::ptr::NonNull;
 
 /// Owns the device in a heap handle for C.
 fn into_handle(dev: Device) -> *mut xengntdev_handle {
-    Box::into_raw(Box::new(xengntdev_handle { dev }))
+    Box::into_raw(Box::new(xengntdev_handle { dev, id: regions::HandleId::next() }))
 }
 
 /// Takes a caller's logger, or None for upstream's stderr default.

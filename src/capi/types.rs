@@ -4,6 +4,7 @@
 /// as upstream (QEMU redeclares the typedef with this tag).
 pub struct xengntdev_handle {
     pub(crate) dev: crate::device::Device,
+    pub(crate) id: super::regions::HandleId,
 }
 
 /// `typedef struct xengntdev_handle xengnttab_handle;`
