@@ -7,3 +7,8 @@ if ! command -v strace >/dev/null; then
 fi
 cp "$(command -v strace)" "$B/tests/strace" 2>>"$B/strace.log"
 res $? strace "no strace on the host: $(tail -2 "$B/strace.log")"
+# BENCH_ROUNDS, BENCH_ROW_MS, BENCH_VROUNDS from the host's environment: fewer/shorter rounds
+# for a quick run while working on the benchmark (the defaults are in 10-calls.dom0.sh)
+{ [ -n "${BENCH_ROUNDS:-}" ] && echo "ROUNDS=$BENCH_ROUNDS"
+  [ -n "${BENCH_ROW_MS:-}" ] && echo "ROW_MS=$BENCH_ROW_MS"
+  [ -n "${BENCH_VROUNDS:-}" ] && echo "VROUNDS=$BENCH_VROUNDS"; } > "$B/tests/bench.conf"

@@ -1,7 +1,8 @@
 # bench: cost per call of every row of c-tests/bench/gntbench, Debian's library (deb) and ours
 # (lp) alternately, ROUNDS times each, in this one boot; then one strace pass per library for
 # the syscalls per call. Raw lines go to the host (10-calls.host.sh makes the table).
-ROUNDS=7 ROW_MS=200 COUNT_ITERS=20
+ROUNDS=7 ROW_MS=200 COUNT_ITERS=20 VROUNDS=3
+[ -f /tests/bench.conf ] && . /tests/bench.conf     # host overrides for quick runs (10-calls.build.sh)
 # The page pool (1024) plus the 64-page share row exceed gntalloc's default limit of 1024.
 GA_LIMIT=/sys/module/xen_gntalloc/parameters/limit
 ga_old=$(cat $GA_LIMIT 2>/dev/null)
@@ -24,6 +25,7 @@ for i in $(seq 1 $ROUNDS); do
     why=$(bench_check "round $i" $c $? /tmp/gb.out)
     [ -n "$why" ] && bad="$bad; $why $(head -c 200 /tmp/gb.err)"
     sed -n "s/^R /@@bench $c $i /p" /tmp/gb.out >> /tmp/raw
+    echo "bench: calls round $i/$ROUNDS $c: $(grep -c '^R ' /tmp/gb.out) rows at $(up)s"   # console only
   done
 done
 [ -z "$bad" ] && r "PASS bench/calls: $ROUNDS rounds x 2 libraries completed" || r "FAIL bench/calls:$bad"
