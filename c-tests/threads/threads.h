@@ -22,7 +22,7 @@ void *run_worker(void *w);
 /* usage.c */
 int fail(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));   /* returns -1 */
 double now(void);
-struct usage { int fds, maps_lines, xen_maps; };
+struct usage { int fds, maps_lines, xen_maps; char maps[16384]; };
 struct usage usage_now(void);
 /* prints the leak check's PASS/FAIL line; 1 if nothing leaked */
 int usage_report(const char *label, const char *mode, struct usage before);

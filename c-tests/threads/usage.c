@@ -32,9 +32,13 @@ struct usage usage_now(void)
     if (d) closedir(d);
     FILE *f = fopen("/proc/self/maps", "r");
     char line[512];
+    size_t used = 0;
+    u.maps[0] = 0;
     while (f && fgets(line, sizeof line, f)) {
         u.maps_lines++;
         u.xen_maps += strstr(line, "/dev/xen/") != NULL;
+        size_t n = strlen(line);
+        if (used + n < sizeof u.maps) { memcpy(u.maps + used, line, n + 1); used += n; }
     }
     if (f) fclose(f);
     return u;
@@ -44,8 +48,16 @@ int usage_report(const char *label, const char *mode, struct usage before)
 {
     struct usage after = usage_now();
     int ok = after.fds == before.fds && after.maps_lines == before.maps_lines && after.xen_maps == 0;
-    printf("%s threads/%s/%s/no-leak: fds %d -> %d, /proc/self/maps lines %d -> %d, /dev/xen mappings left %d\n",
+    /* for a failure: the first mappings that were not there before */
+    char added[600] = "";
+    for (char *l = after.maps, *e; *l && (e = strchr(l, '\n')); l = e + 1) {
+        *e = 0;
+        if (!strstr(before.maps, l) && strlen(added) + strlen(l) + 4 < sizeof added)
+            snprintf(added + strlen(added), sizeof added - strlen(added), " [%s]", l);
+        *e = '\n';
+    }
+    printf("%s threads/%s/%s/no-leak: fds %d -> %d, /proc/self/maps lines %d -> %d, /dev/xen mappings left %d%s%s\n",
            ok ? "PASS" : "FAIL", label, mode, before.fds, after.fds, before.maps_lines, after.maps_lines,
-           after.xen_maps);
+           after.xen_maps, ok || !added[0] ? "" : "; new:", ok ? "" : added);
     return ok;
 }
