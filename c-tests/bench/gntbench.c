@@ -19,6 +19,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,8 +160,23 @@ static int counting;           /* count mode: exact iterations with markers */
 static long count_iters;
 static int64_t budget_ns;      /* time mode: per row */
 
+/* A row that does not finish within ROW_LIMIT_S (whatever the emulation's slowness) fails
+ * the run, naming the row, instead of hanging until the lab's timeout kills everything. */
+#define ROW_LIMIT_S 60
+static const char *volatile current_row = "setup";
+static volatile long ops_done;
+static void on_alarm(int sig)
+{
+    char b[160];
+    (void)sig;
+    int n = snprintf(b, sizeof b, "FAIL %s: not done after %d s (%ld ops)\n", current_row, ROW_LIMIT_S, ops_done);
+    if (write(1, b, (size_t)n) < 0) _exit(1);
+    _exit(1);
+}
+
 /* Time mode: batches of about an eighth of the budget until it is spent, so the clock is
- * read a few times per row, not once per op. Returns the ops done. */
+ * read a few times per row, not once per op. A batch at most doubles the last one, so one
+ * odd clock reading cannot turn into a batch of millions. Returns the ops done. */
 static long loop(const struct row *r, int slot, atomic_int *stop)
 {
     long ops = 0;
@@ -176,19 +192,24 @@ static long loop(const struct row *r, int slot, atomic_int *stop)
     }
     int64_t t0 = now_ns(), spent = 0;
     for (long batch = 1; spent < budget_ns; spent = now_ns() - t0) {
-        for (long i = 0; i < batch; i++, ops++) r->op(slot);
-        /* next batch: about an eighth of the budget at the rate seen so far */
+        for (long i = 0; i < batch; i++) { r->op(slot); ops_done = ++ops; }
         int64_t per_op = (now_ns() - t0) / ops + 1;
-        batch = budget_ns / 8 / per_op + 1;
+        long want = (long)(budget_ns / 8 / per_op) + 1;
+        batch = want < 2 * batch ? want : 2 * batch;
     }
     return ops;
 }
+
+/* The measured window: wall clock and the process's user/system CPU (all threads). */
+struct window { int64_t t0, t1; struct rusage u0, u1; };
+static void window_open(struct window *w) { getrusage(RUSAGE_SELF, &w->u0); w->t0 = now_ns(); }
+static void window_close(struct window *w) { w->t1 = now_ns(); getrusage(RUSAGE_SELF, &w->u1); }
 
 struct worker {
     pthread_t tid;
     const struct row *row;
     int slot;
-    pthread_barrier_t *start;
+    pthread_barrier_t *start, *end;
     atomic_int *stop;
     long ops;
 };
@@ -197,47 +218,61 @@ static void *worker_main(void *p)
     struct worker *w = p;
     pthread_barrier_wait(w->start);
     w->ops = loop(w->row, w->slot, counting ? NULL : w->stop);
+    pthread_barrier_wait(w->end);
     return NULL;
 }
 
-/* n threads on the one handle, each mapping its own pool page, for the row's budget */
-static long run_threads(const struct row *r)
+/* n threads on the one handle, each mapping its own pool page, for the row's budget. The
+ * window runs from the start barrier to the end barrier: thread creation and exit stay out. */
+static long run_threads(const struct row *r, struct window *win)
 {
     struct worker w[MAX_THREADS];
-    pthread_barrier_t start;
+    pthread_barrier_t start, end;
     atomic_int stop = 0;
     long ops = 0;
     pthread_barrier_init(&start, NULL, (unsigned)r->threads + 1);
+    pthread_barrier_init(&end, NULL, (unsigned)r->threads + 1);
     for (int i = 0; i < r->threads; i++) {
-        w[i] = (struct worker){ .row = r, .slot = i, .start = &start, .stop = &stop };
+        w[i] = (struct worker){ .row = r, .slot = i, .start = &start, .end = &end, .stop = &stop };
         if ((errno = pthread_create(&w[i].tid, NULL, worker_main, &w[i]))) die(r->name, "pthread_create");
     }
     pthread_barrier_wait(&start);
+    window_open(win);
     if (!counting) {
         struct timespec d = { budget_ns / 1000000000, budget_ns % 1000000000 };
         while (nanosleep(&d, &d) && errno == EINTR) ;
         atomic_store(&stop, 1);
     }
+    pthread_barrier_wait(&end);
+    window_close(win);
     for (int i = 0; i < r->threads; i++) { pthread_join(w[i].tid, NULL); ops += w[i].ops; }
     pthread_barrier_destroy(&start);
+    pthread_barrier_destroy(&end);
     return ops;
 }
 
 static void run_row(const struct row *r)
 {
-    struct rusage u0, u1;
+    struct window w;
+    long ops;
+    current_row = r->name;
+    ops_done = 0;
+    alarm(ROW_LIMIT_S);
     r->op(0);                  /* warm-up: first-touch and lazy-binding costs stay out */
-    getrusage(RUSAGE_SELF, &u0);
-    int64_t t0 = now_ns();
-    long ops = r->threads ? run_threads(r) : loop(r, 0, NULL);
-    int64_t t1 = now_ns();
-    getrusage(RUSAGE_SELF, &u1);
+    if (r->threads)
+        ops = run_threads(r, &w);
+    else {
+        window_open(&w);
+        ops = loop(r, 0, NULL);
+        window_close(&w);
+    }
+    alarm(0);
     if (counting)
         printf("C %s %ld\n", r->name, ops);
     else
-        printf("R %s %ld %lld %lld %lld\n", r->name, ops, (long long)(t1 - t0),
-               (long long)(tv_ns(u1.ru_utime) - tv_ns(u0.ru_utime)),
-               (long long)(tv_ns(u1.ru_stime) - tv_ns(u0.ru_stime)));
+        printf("R %s %ld %lld %lld %lld\n", r->name, ops, (long long)(w.t1 - w.t0),
+               (long long)(tv_ns(w.u1.ru_utime) - tv_ns(w.u0.ru_utime)),
+               (long long)(tv_ns(w.u1.ru_stime) - tv_ns(w.u0.ru_stime)));
     fflush(stdout);
 }
 
@@ -276,6 +311,8 @@ int main(int argc, char **argv)
     Dl_info lib;
     printf("LIB %s\n", dladdr((void *)xengnttab_open, &lib) && lib.dli_fname ? lib.dli_fname : "?");
     counting = !strcmp(argv[1], "count");
+    signal(SIGALRM, on_alarm);
+    alarm(ROW_LIMIT_S);
     count_iters = arg;
     budget_ns = arg * 1000000;
     setup();
