@@ -8,9 +8,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sharer = GrantSharer::open()?;
     let table = GrantTable::open()?;
 
-    // The mapper asks for byte 0 to be cleared when it unmaps.
+    // The mapper asks for byte 0 to be cleared when it unmaps (the kernel clears it through
+    // the mapping, so that must be writable).
     let mut shared = sharer.share(dom0, 1, Writable, UnmapNotify::NONE)?;
-    let mapped = table.map(Domains::Same(dom0.into()), shared.refs(), ReadOnly, UnmapNotify::clear_byte(0))?;
+    let mapped = table.map(Domains::Same(dom0.into()), shared.refs(), Writable, UnmapNotify::clear_byte(0))?;
     shared[0] = 1;
     assert_eq!(mapped[0], 1);
     drop(mapped);

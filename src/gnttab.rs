@@ -124,7 +124,7 @@ impl GrantTable {
     /// Maps `refs` (one page each) granted by `domains` as one contiguous region, with
     /// `access` ([`ReadOnly`] or [`Writable`]) and an unmap notification
     /// ([`UnmapNotify::NONE`] for none). Fails with EINVAL for an empty or oversized batch,
-    /// or per-ref domids not as long as the refs.
+    /// per-ref domids not as long as the refs, or a byte to clear on a read-only mapping.
     ///
     /// ```no_run
     #[doc = include_str!("../examples/map_batch.rs")]

@@ -35,7 +35,10 @@ impl UnmapNotify {
     /// No notification.
     pub const NONE: UnmapNotify = UnmapNotify { offset: u32::MAX, port: u32::MAX };
 
-    /// Clear the byte at `offset` (from the start of the mapping) to 0.
+    /// Clear the byte at `offset` (from the start of the mapping) to 0. On a
+    /// [`GrantTable::map`](crate::GrantTable::map) the mapping must be
+    /// [`Writable`](crate::Writable): the kernel clears the byte through it, and refuses a
+    /// read-only one (EINVAL). Shared pages are always writable on our side.
     pub const fn clear_byte(offset: u32) -> Self {
         UnmapNotify { offset, port: u32::MAX }
     }

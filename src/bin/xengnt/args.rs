@@ -101,10 +101,14 @@ impl Parsed {
     }
 
     /// The unmap notification the notify options ask for, checked against a mapping of
-    /// `len` bytes (the library would silently ignore an offset outside it).
-    pub fn notify(&self, len: usize) -> Result<UnmapNotify, UsageError> {
+    /// `len` bytes (the library would silently ignore an offset outside it). `read_only`:
+    /// the kernel clears the byte through our mapping, so it refuses a read-only one.
+    pub fn notify(&self, len: usize, read_only: bool) -> Result<UnmapNotify, UsageError> {
         let mut notify = UnmapNotify::NONE;
         if let Some(offset) = self.number::<u32>("notify")? {
+            if read_only {
+                return Err(usage!("--notify clears the byte through our mapping, which --ro makes read-only"));
+            }
             if offset as usize >= len {
                 return Err(usage!("--notify offset {offset} is outside the mapping (0 to {})", len - 1));
             }
@@ -160,7 +164,7 @@ mod tests {
         assert_eq!(p.positionals, ["7", "9"]);
         assert!(p.flag("ro"));
         assert_eq!(p.number::<usize>("pages").unwrap(), Some(3));
-        assert_eq!(p.notify(4096).unwrap(), UnmapNotify::clear_byte(12));
+        assert_eq!(p.notify(4096, false).unwrap(), UnmapNotify::clear_byte(12));
     }
 
     #[test]
@@ -191,11 +195,14 @@ mod tests {
 
     #[test]
     fn a_notify_offset_outside_the_mapping_is_refused_and_a_port_is_kept() {
-        let err = parse_line("--notify 4096").unwrap().notify(4096).unwrap_err();
+        let err = parse_line("--notify 4096").unwrap().notify(4096, false).unwrap_err();
         assert_eq!(err, usage!("--notify offset 4096 is outside the mapping (0 to 4095)"));
-        let both = parse_line("--notify 1 --notify-port 5").unwrap().notify(4096).unwrap();
+        let both = parse_line("--notify 1 --notify-port 5").unwrap().notify(4096, false).unwrap();
         assert_eq!(both, UnmapNotify::clear_byte(1).and_send_event(5));
-        assert_eq!(parse_line("").unwrap().notify(4096).unwrap(), UnmapNotify::NONE);
+        assert_eq!(parse_line("").unwrap().notify(4096, false).unwrap(), UnmapNotify::NONE);
+        let read_only = parse_line("--notify 0").unwrap().notify(4096, true).unwrap_err();
+        assert_eq!(read_only, usage!("--notify clears the byte through our mapping, which --ro makes read-only"));
+        assert_eq!(parse_line("--notify-port 3").unwrap().notify(4096, true).unwrap(), UnmapNotify::send_event(3));
     }
 
     #[test]

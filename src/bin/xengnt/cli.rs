@@ -111,7 +111,7 @@ fn share(p: &Parsed) -> Result<Command, UsageError> {
         pages,
         read_only: p.flag("ro"),
         text,
-        notify: p.notify(pages.saturating_mul(PAGE))?,
+        notify: p.notify(pages.saturating_mul(PAGE), false)?,
     })
 }
 
@@ -128,7 +128,7 @@ fn map(p: &Parsed) -> Result<Command, UsageError> {
     }
     Ok(Command::Map {
         domid: number(&p.positionals[0], "domid")?,
-        notify: p.notify(refs.len() * PAGE)?,
+        notify: p.notify(refs.len() * PAGE, read_only)?,
         refs,
         read_only,
         write,
@@ -201,6 +201,8 @@ mod tests {
         assert_eq!(error("map 0"), "missing arguments: expected <domid> <ref>...");
         assert_eq!(error("map 0 8 --ro --write x"), "--write needs a writable mapping: drop --ro");
         assert_eq!(error("map 0 8 --pages 2"), "unknown option --pages");
+        assert!(error("map 0 8 --ro --notify 0").starts_with("--notify clears the byte through our mapping"));
+        assert!(matches!(run("share 0 --ro --notify 0").unwrap(), Command::Share { read_only: true, .. }));
     }
 
     #[test]

@@ -38,9 +38,9 @@ stdin ends (Ctrl-D), prints the first page's text as the peer left it, and unsha
 pub const MAP: &str = "\
 usage: xengnt map <domid> <ref>... [--ro] [--write TEXT] [--notify OFFSET] [--notify-port PORT]
 
-Maps the grants <ref>... of <domid> as one region, writes TEXT at the start of the first
-page if asked, prints each page's text (bytes up to the first NUL), and unmaps.
-  --ro                 map read-only (default: writable)
+Maps the grants <ref>... of <domid> as one region, prints each page's text (bytes up to
+the first NUL), writes TEXT at the start of the first page if asked, and unmaps.
+  --ro                 map read-only (default: writable); no --write or --notify then
   --write TEXT         write TEXT (and a NUL) at the start of the first page
   --notify OFFSET      when we unmap, clear the byte at OFFSET of the region
   --notify-port PORT   when we unmap, signal event channel PORT
@@ -66,7 +66,7 @@ commands:
   share <domid> [--ro] [--notify OFFSET] [--notify-port PORT]
                          share a page; prints its slot, grant ref and address
   map <domid> <ref> [--ro] [--notify OFFSET] [--notify-port PORT]
-                         map a grant; prints its slot and address
+                         map a grant; prints its slot and address (--notify needs no --ro)
   unshare <ref>          stop offering a grant we share (unshare the page)
   release <slot>         release a mapping (or a shared page) by slot
   unmap <addr>           release the page at this address (as printed, 0x...)

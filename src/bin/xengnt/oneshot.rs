@@ -45,21 +45,27 @@ pub fn map(domid: u16, refs: &[u32], read_only: bool, write: Option<&str>, notif
     let domains = Domains::Same(domid.into());
     if read_only {
         let mapping = table.map(domains, refs, ReadOnly, notify).map_err(map_failed)?;
-        print_and_unmap(mapping, refs)
+        print_pages(&mapping, refs);
+        unmap(mapping, refs)
     } else {
         let mut mapping = table.map(domains, refs, Writable, notify).map_err(map_failed)?;
+        print_pages(&mapping, refs);
         if let Some(text) = write {
             mapping[text.len()] = 0;
             mapping[..text.len()].copy_from_slice(text.as_bytes());
+            println!("wrote \"{}\" to page 0", text.escape_default());
         }
-        print_and_unmap(mapping, refs)
+        unmap(mapping, refs)
     }
 }
 
-fn print_and_unmap<A: Access>(mapping: xengnttab::GrantMapping<'_, A>, refs: &[u32]) -> Result<(), Failure> {
-    for (index, (page, gref)) in mapping.chunks(PAGE).zip(refs).enumerate() {
+fn print_pages(pages: &[u8], refs: &[u32]) {
+    for (index, (page, gref)) in pages.chunks(PAGE).zip(refs).enumerate() {
         println!("page {index} ref {gref}: \"{}\"", text::read(page));
     }
+}
+
+fn unmap<A: Access>(mapping: xengnttab::GrantMapping<'_, A>, refs: &[u32]) -> Result<(), Failure> {
     mapping.unmap().map_err(|e| failed!("unmapping: {e}"))?;
     println!("unmapped {} page(s)", refs.len());
     Ok(())

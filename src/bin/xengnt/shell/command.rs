@@ -69,7 +69,7 @@ pub fn parse(line: &str) -> Result<Line, UsageError> {
     match name {
         "share" => {
             p.expect_positionals(1, 1, "share <domid>")?;
-            Ok(Line::Share { domid: number(pos(0), "domid")?, read_only: p.flag("ro"), notify: p.notify(PAGE)? })
+            Ok(Line::Share { domid: number(pos(0), "domid")?, read_only: p.flag("ro"), notify: p.notify(PAGE, false)? })
         }
         "map" => {
             p.expect_positionals(2, 2, "map <domid> <ref>")?;
@@ -77,7 +77,7 @@ pub fn parse(line: &str) -> Result<Line, UsageError> {
                 domid: number(pos(0), "domid")?,
                 gref: number(pos(1), "ref")?,
                 read_only: p.flag("ro"),
-                notify: p.notify(PAGE)?,
+                notify: p.notify(PAGE, p.flag("ro"))?,
             })
         }
         "unshare" => one(&p, "unshare <ref>").and_then(|()| Ok(Line::Unshare { gref: number(pos(0), "ref")? })),
@@ -154,6 +154,7 @@ mod tests {
         assert_eq!(error("append a b"), "unexpected argument \"b\": expected append <word>");
         assert_eq!(error("release --ro"), "unknown option --ro");
         assert_eq!(error("share 0 --notify 4096"), "--notify offset 4096 is outside the mapping (0 to 4095)");
+        assert!(error("map 0 8 --ro --notify 0").starts_with("--notify clears the byte"));
         assert_eq!(error("unmap zz"), format!("invalid address \"zz\": expected a number from 0 to {}", usize::MAX));
     }
 }
