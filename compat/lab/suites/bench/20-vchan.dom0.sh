@@ -2,13 +2,13 @@
 # libxengnttab (deb) and ours LD_PRELOADed (pre), alternately, VROUNDS times each (set in
 # 10-calls.dom0.sh).
 dd if=/dev/urandom of=/tmp/r64 bs=1M count=64 2>/dev/null
-dd if=/dev/urandom of=/tmp/r8 bs=1M count=8 2>/dev/null
+dd if=/dev/urandom of=/tmp/r2 bs=1M count=2 2>/dev/null
 echo "@@plan vchan rounds=$VROUNDS" >> /tmp/raw
 for i in $(seq 1 $VROUNDS); do
   for c in deb pre; do
     node2 $c /tmp/r64 - 65536 65536 ring64k-$i; echo "@@vchan $c $i ring64k-64MiB $RATE" >> /tmp/raw
-    node2 $c /tmp/r8 - 1024 1024 ring1k-$i; echo "@@vchan $c $i ring1k-8MiB $RATE" >> /tmp/raw
+    node2 $c /tmp/r2 - 1024 1024 ring1k-$i; echo "@@vchan $c $i ring1k-2MiB $RATE" >> /tmp/raw
   done
   echo "bench: vchan round $i of $VROUNDS done at $(up)s"     # progress on the console only
 done
-rm -f /tmp/r64 /tmp/r8
+rm -f /tmp/r64 /tmp/r2
