@@ -35,7 +35,7 @@ waitxs() {     # wait until a vchan server published its xenstore node
 pids_with() {  # real program pids (not timeout wrappers) whose command line contains $1
   for d in /proc/[0-9]*; do
     [ "$(readlink $d/exe 2>/dev/null)" = /bin/busybox ] && continue
-    tr '\0' ' ' < $d/cmdline 2>/dev/null | grep -q -- "$1" && echo ${d#/proc/}
+    tr '\0' ' ' 2>/dev/null < $d/cmdline | grep -q -- "$1" && echo ${d#/proc/}
   done
 }
 mapcheck() {   # mapcheck <cfg> <pid> -> "" if the right libraries are mapped, else a reason
