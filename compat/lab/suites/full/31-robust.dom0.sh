@@ -20,41 +20,47 @@ for setup in lp:ours deb:deb; do     # robust_run sets c: the loop needs its own
   robust_run ${setup%%:*} ${setup##*:} 120 $T/exhaust ${setup##*:}
 done
 
-# vchan-node2, 64 MiB server -> client with 64 KiB rings; one side SIGKILLed after 4 MiB. The
-# survivor must notice the closed channel and exit by itself (not by signal, not by timeout);
-# a surviving client has received a prefix of the stream. Each side's stdin is a fifo held
-# open by a sleeper, so neither side sees EOF, and its exit status lands in a file.
-vk_side() {   # vk_side <cfg> <name> <stdin> <stdout> args...: run in the background, status -> /tmp/vk-<name>.rc
+# vchan-node2 with 64 KiB rings, one side SIGKILLed mid-stream: the server's stdin is a fifo
+# that delivers 4 MiB and then stays open, so the channel is open, both sides are alive and the
+# stream unfinished when the victim dies. The survivor must notice the closed channel and exit
+# by itself (not by signal, not by timeout), and a surviving client must have received exactly
+# the 4 MiB. Each side runs under its own name (a symlink) and is found through /proc/PID/comm:
+# reading the cmdline of a process tearing down its grant mappings can block for seconds.
+vk_side() {   # vk_side <cfg> <s|c> <stdin> <stdout> args...: background; status -> /tmp/vk-<s|c>.rc
   vk_c=$1 vk_n=$2 vk_i=$3 vk_o=$4; shift 4      # sh has no locals: names of their own
   rm -f /tmp/vk-$vk_n.rc
-  ( run $vk_c timeout 100 $T/vchan-node2 "$@" < $vk_i > $vk_o 2>/tmp/vk-$vk_n.err; echo $? > /tmp/vk-$vk_n.rc ) &
+  ln -sf $T/vchan-node2 /tmp/vk-$vk_n
+  ( run $vk_c timeout 100 /tmp/vk-$vk_n "$@" < $vk_i > $vk_o 2>/tmp/vk-$vk_n.err; echo $? > /tmp/vk-$vk_n.rc ) &
+}
+vk_rc() {     # vk_rc <s|c> <seconds>: the side's exit status once it exited, else "none"
+  n=0; while [ ! -s /tmp/vk-$1.rc ] && [ $n -lt $(($2 * 5)) ]; do n=$((n + 1)); sleep 0.2; done
+  cat /tmp/vk-$1.rc 2>/dev/null || echo none
 }
 vchan_kill() {   # vchan_kill <cfg> <victim: server|client>
   c=$1 v=$2 P=/local/domain/0/data/vk-$1-$2 o=/tmp/vk-c.out
-  rm -f $o /tmp/vk-in; mkfifo /tmp/vk-in
-  sleep 120 > /tmp/vk-in & holder=$!
-  vk_side $c s /tmp/vk64 /dev/null server 0 $P 65536 65536
-  if ! waitxs $P; then r "FAIL robust/vchan-$v-killed/$c: server did not come up"; killall_with $P; kill $holder; wait; return; fi
+  vn=${v%${v#?}} sn=s; [ $v = server ] && sn=c
+  rm -f $o /tmp/vk-feed /tmp/vk-in; mkfifo /tmp/vk-feed /tmp/vk-in
+  ( cat /tmp/vk4; sleep 100 ) > /tmp/vk-feed & feeder=$!
+  sleep 100 > /tmp/vk-in & holder=$!
+  vk_side $c s /tmp/vk-feed /dev/null server 0 $P 65536 65536
+  if ! waitxs $P; then r "FAIL robust/vchan-$v-killed/$c: server did not come up"; kill $feeder $holder; return; fi
   vk_side $c c /tmp/vk-in $o client 0 $P
   waitsize $o 4194304 60
-  victim=$(pids_with "$v 0 $P" | head -1)
+  victim=$(for d in /proc/[0-9]*; do [ "$(cat $d/comm 2>/dev/null)" = vk-$vn ] && echo ${d#/proc/}; done | head -1)
   kill -9 $victim 2>/dev/null
-  t0=$(up)
-  sv=c; [ $v = client ] && sv=s
-  while [ ! -s /tmp/vk-$sv.rc ] && [ "$(awk -v a=$t0 -v b=$(up) 'BEGIN{print (b-a < 60)}')" = 1 ]; do sleep 0.2; done
-  took=$(awk -v a=$t0 -v b=$(up) 'BEGIN{printf "%.1f", b-a}')
-  st=$(cat /tmp/vk-$sv.rc 2>/dev/null || echo none)
-  killall_with $P; kill $holder 2>/dev/null; wait
+  st=$(vk_rc $sn 60)
+  vst=$(vk_rc $vn 10)
+  kill $feeder $holder 2>/dev/null     # no killall, no wait: a stuck survivor ends by its timeout
   got=$(fsize $o)
-  prefix=yes; [ "$(head -c $got /tmp/vk64 | md5sum)" = "$(md5sum < $o)" ] || prefix=no
-  err=$(cat /tmp/vk-$sv.err | tr '\n' ' ' | head -c 100)
-  if [ "$st" != none ] && [ "$st" -lt 124 ] && [ $prefix = yes ] && [ -n "$victim" ]; then
-    r "PASS robust/vchan-$v-killed/$c: survivor exited $st after ${took}s; client got $((got >> 10)) KiB, a prefix of the stream${err:+ (stderr: $err)}"
+  prefix=no; [ "$(md5sum < /tmp/vk4)" = "$(md5sum < $o)" ] && prefix=yes
+  err=$(tr '\n' ' ' < /tmp/vk-$sn.err | head -c 100)
+  if [ "$vst" = 137 ] && [ "$st" != none ] && [ "$st" -lt 124 ] && [ $prefix = yes ]; then
+    r "PASS robust/vchan-$v-killed/$c: $v SIGKILLed with the channel open, the other side exited $st by itself; client had all $((got >> 10)) KiB sent before the kill${err:+ (stderr: $err)}"
   else
-    r "FAIL robust/vchan-$v-killed/$c: survivor status $st after ${took}s (124: timeout, >128: signal), victim '$victim', prefix $prefix $err"
+    r "FAIL robust/vchan-$v-killed/$c: victim '$victim' status $vst (want 137), survivor status $st (124: timeout, >128: signal), client got $got of 4194304 bytes, md5 $prefix $err"
   fi
-  rm -f $o /tmp/vk-in /tmp/vk-?.rc
+  rm -f $o /tmp/vk-feed /tmp/vk-in /tmp/vk-?.rc
 }
-dd if=/dev/urandom of=/tmp/vk64 bs=1M count=64 2>/dev/null
+dd if=/dev/urandom of=/tmp/vk4 bs=1M count=4 2>/dev/null
 for c in deb pre; do vchan_kill $c server; vchan_kill $c client; done
-rm -f /tmp/vk64
+rm -f /tmp/vk4
