@@ -33,7 +33,7 @@
 #define BADREF 99999u          /* beyond dom0's grant table (max 32 frames * 512 by default) */
 #define NODOM 7                /* a domid that does not exist in the lab */
 #define UNBOUND_PORT 1000      /* an event channel port nobody binds in the lab */
-#define LIMIT_PATH "/sys/module/xen_gntalloc/parameters/limit"
+#define LIMIT_PATH GNTALLOC_LIMIT_PATH
 
 static uint32_t dom;
 static xengnttab_handle *gt;
@@ -63,21 +63,6 @@ static uint8_t *setup_share(const char *setup_id, int n, uint32_t *refs)
     uint8_t *s = xengntshr_share_pages(gs, dom, n, refs, 1);
     if (!s) rec(setup_id, 0, "share failed", "share=%s", pres(s, errno));
     return s;
-}
-
-static int read_limit(void)
-{
-    FILE *f = fopen(LIMIT_PATH, "r");
-    int v = -1;
-    if (f) { if (fscanf(f, "%d", &v) != 1) v = -1; fclose(f); }
-    return v;
-}
-static int write_limit(int v)
-{
-    FILE *f = fopen(LIMIT_PATH, "w");
-    if (!f) return -1;
-    fprintf(f, "%d\n", v);
-    return fclose(f);
 }
 
 /* Wait up to ms for an event on port `want` of handle h; 1 if it arrived, 0 if none,
@@ -218,14 +203,14 @@ static void t_sizes(void)
     for (unsigned i = 0; i < sizeof sizes / sizeof *sizes; i++) t_batch_reversed(sizes[i]);
     /* 1024 pages exceed nothing by itself, but everything else shared counts towards the
      * global gntalloc limit (default 1024): raise it for the big case, then restore it */
-    int old = read_limit();
-    int wr = write_limit(old < 4096 ? 4096 : old);
+    int old = gntalloc_limit_read();
+    int wr = gntalloc_limit_write(old < 4096 ? 4096 : old);
     rec("limit.raise", old > 0 && wr == 0, "cannot read/write " LIMIT_PATH, "limit readable=%s raised=%s",
         ys(old > 0), ys(wr == 0));
     t_share_map(1024);
     t_batch_reversed(1024);
-    if (old > 0) write_limit(old);
-    rec("limit.restore", read_limit() == old, NULL, "restored=%s", ys(read_limit() == old));
+    if (old > 0) gntalloc_limit_write(old);
+    rec("limit.restore", gntalloc_limit_read() == old, NULL, "restored=%s", ys(gntalloc_limit_read() == old));
 }
 
 static void t_readonly(void)
@@ -618,8 +603,8 @@ static void t_notify(void)
 
 static void t_limit(void)
 {
-    int old = read_limit();
-    if (old <= 0 || write_limit(8)) { rec("limit.lower", 0, "cannot write " LIMIT_PATH, "limit=%d", old); return; }
+    int old = gntalloc_limit_read();
+    if (old <= 0 || gntalloc_limit_write(8)) { rec("limit.lower", 0, "cannot write " LIMIT_PATH, "limit=%d", old); return; }
     uint32_t refs[9];
     errno = 0;
     uint8_t *a = xengntshr_share_pages(gs, dom, 8, refs, 1);
@@ -638,8 +623,8 @@ static void t_limit(void)
     b = xengntshr_share_pages(gs, dom, 9, refs, 1);
     rec("limit.single-request-too-big", !b && errno == ENOSPC, NULL, "share 9=%s", pres(b, errno));
     if (b) xengntshr_unshare(gs, b, 9);
-    write_limit(old);
-    rec("limit.restored", read_limit() == old, NULL, "restored=%s", ys(read_limit() == old));
+    gntalloc_limit_write(old);
+    rec("limit.restored", gntalloc_limit_read() == old, NULL, "restored=%s", ys(gntalloc_limit_read() == old));
 }
 
 static void t_close_live(void)

@@ -20,5 +20,9 @@ const char *en(int e);
 /* like en() but for a pointer result: "ok" or "NULL/EINVAL(22)" */
 const char *pres(const void *p, int e);
 void log_capture_init(void);
+/* xen_gntalloc's global limit (pages), read or written through sysfs: -1 on failure */
+#define GNTALLOC_LIMIT_PATH "/sys/module/xen_gntalloc/parameters/limit"
+int gntalloc_limit_read(void);
+int gntalloc_limit_write(int pages);
 void log_drain(void);
 #endif

@@ -1,4 +1,5 @@
-/* report.c - record printing and stderr capture for gntdiff.
+/* report.c - record printing and stderr capture for gntdiff, and the gntalloc limit helpers
+ * that the lab's C programs share.
  * stderr (fd 2) is redirected into an unlinked temp file so that the library's log lines can be
  * attached to the record of the check that produced them: that makes the stdout/stderr ordering
  * deterministic, whatever buffering either library uses. The read offset lives in the shared
@@ -90,4 +91,20 @@ const char *pres(const void *p, int e)
     if (p) snprintf(b, 64, "ok");
     else snprintf(b, 64, "NULL/%s", en(e));
     return b;
+}
+
+int gntalloc_limit_read(void)
+{
+    FILE *f = fopen(GNTALLOC_LIMIT_PATH, "r");
+    int v = -1;
+    if (f) { if (fscanf(f, "%d", &v) != 1) v = -1; fclose(f); }
+    return v;
+}
+
+int gntalloc_limit_write(int pages)
+{
+    FILE *f = fopen(GNTALLOC_LIMIT_PATH, "w");
+    if (!f) return -1;
+    fprintf(f, "%d\n", pages);
+    return fclose(f);
 }

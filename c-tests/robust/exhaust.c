@@ -21,9 +21,9 @@ static xengntshr_handle *gs;
 static void share_limit(void)
 {
     uint32_t r[LOW_LIMIT];
-    int old = read_limit();
-    if (old <= 0 || write_limit(LOW_LIMIT) || read_limit() != LOW_LIMIT) {
-        result(0, "exhaust/limit-lowered", "cannot set %s to %d (was %d)", LIMIT_PATH, LOW_LIMIT, old);
+    int old = gntalloc_limit_read();
+    if (old <= 0 || gntalloc_limit_write(LOW_LIMIT) || gntalloc_limit_read() != LOW_LIMIT) {
+        result(0, "exhaust/limit-lowered", "cannot set %s to %d (was %d)", GNTALLOC_LIMIT_PATH, LOW_LIMIT, old);
         return;
     }
     uint8_t *ten = xengntshr_share_pages(gs, 0, 10, r, 1);
@@ -48,8 +48,8 @@ static void share_limit(void)
     result(!u && all, "exhaust/recovers-after-unshare", "unshare %d, then all %d at once: %s", u, LOW_LIMIT,
            all ? "ok" : strerror(errno));
     if (all) xengntshr_unshare(gs, all, LOW_LIMIT);
-    int w = write_limit(old);
-    result(!w && read_limit() == old, "exhaust/limit-restored", "%d", read_limit());
+    int w = gntalloc_limit_write(old);
+    result(!w && gntalloc_limit_read() == old, "exhaust/limit-restored", "%d", gntalloc_limit_read());
 }
 
 /* NULL with errno `want`, a log line, nothing mapped or leaked, however often it happens */

@@ -46,22 +46,6 @@ void result(int ok, const char *name, const char *fmt, ...)
     fflush(stdout);
 }
 
-int read_limit(void)
-{
-    FILE *f = fopen(LIMIT_PATH, "r");
-    int v = -1;
-    if (f) { if (fscanf(f, "%d", &v) != 1) v = -1; fclose(f); }
-    return v;
-}
-
-int write_limit(int v)
-{
-    FILE *f = fopen(LIMIT_PATH, "w");
-    if (!f) return -1;
-    fprintf(f, "%d\n", v);
-    return fclose(f);
-}
-
 int evpair_open(struct evpair *e)
 {
     e->h = xenevtchn_open(NULL, 0);

@@ -4,10 +4,10 @@
 #define ROBUST_H
 #include <stdint.h>
 #include <xenevtchn.h>
+#include "../diff/gntdiff.h"        /* gntalloc_limit_read/_write */
 
 #define PG 4096
 #define RW_PROT 3                       /* PROT_READ | PROT_WRITE */
-#define LIMIT_PATH "/sys/module/xen_gntalloc/parameters/limit"
 
 struct footprint { int fds, maps; long rss_kb; };
 struct footprint footprint(void);
@@ -18,8 +18,6 @@ const char *footprint_delta(struct footprint a, struct footprint b);
 extern const char *tag;
 void result(int ok, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-int read_limit(void);
-int write_limit(int v);
 
 /* a bound pair of event channel ports in dom0: `local` on h (the watcher) is connected to
  * `remote` on h2 (the notifier); 0 on success */

@@ -101,7 +101,7 @@ int main(int argc, char **argv)
     soak("soak/share-notify-unshare-1", share_notify_cycle, 1, cycles);
     xengntshr_unshare(gs, shared64, 64);
     /* every grant came back: the whole limit can be shared at once */
-    int limit = read_limit();
+    int limit = gntalloc_limit_read();
     uint32_t *all = calloc(limit > 0 ? (size_t)limit : 1, sizeof *all);
     uint8_t *s = limit > 0 && all ? xengntshr_share_pages(gs, 0, limit, all, 1) : NULL;
     int e = errno;

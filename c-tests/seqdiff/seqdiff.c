@@ -545,13 +545,13 @@ int main(int argc, char **argv)
     int steps = atoi(argv[3]);
     log_capture_init();
     printf("BEGIN seqdiff\n");
-    int old_limit = limit_read();
-    if (old_limit <= 0 || limit_write(SEQ_LIMIT)) { printf("setup: cannot lower the gntalloc limit !BAD\n"); return 1; }
+    int old_limit = gntalloc_limit_read();
+    if (old_limit <= 0 || gntalloc_limit_write(SEQ_LIMIT)) { printf("setup: cannot lower the gntalloc limit !BAD\n"); return 1; }
     if (events_open(dom)) { printf("setup: cannot bind the event channel pair !BAD\n"); return 1; }
     long calls = 0;
     for (unsigned long long s = first; s <= last; s++) calls += run_seed(s, steps);
     events_close();
-    int restored = limit_write(old_limit) == 0 && limit_read() == old_limit;
+    int restored = gntalloc_limit_write(old_limit) == 0 && gntalloc_limit_read() == old_limit;
     printf("END seqdiff seeds=%llu calls=%ld limit-restored=%s\n", last - first + 1, calls, restored ? "yes" : "no !BAD");
     return 0;
 }

@@ -45,8 +45,6 @@ extern int port_a, port_b;
 void events_flush(void);
 const char *event_to_a(void);        /* waits for the event a gntdev notify on port_b sends */
 const char *event_to_b(void);        /* waits for the event a gntalloc notify on port_a sends */
-int limit_read(void);
-int limit_write(int v);
 int open_fds(void);
 int maps_lines(void);
 #endif

@@ -10,7 +10,6 @@
 #include "../diff/gntdiff.h"
 #include "seqdiff.h"
 
-#define LIMIT_PATH "/sys/module/xen_gntalloc/parameters/limit"
 
 /* splitmix64: the whole sequence is a function of the seed, never of libc's rand() */
 static uint64_t state;
@@ -93,21 +92,6 @@ void events_flush(void)
 #define EVENT_WAIT_MS 500
 const char *event_to_a(void) { return wait_evt(ea, EVENT_WAIT_MS) ? "event" : "no-event"; }
 const char *event_to_b(void) { return wait_evt(eb, EVENT_WAIT_MS) ? "event" : "no-event"; }
-
-int limit_read(void)
-{
-    FILE *f = fopen(LIMIT_PATH, "r");
-    int v = -1;
-    if (f) { if (fscanf(f, "%d", &v) != 1) v = -1; fclose(f); }
-    return v;
-}
-int limit_write(int v)
-{
-    FILE *f = fopen(LIMIT_PATH, "w");
-    if (!f) return -1;
-    fprintf(f, "%d\n", v);
-    return fclose(f);
-}
 
 int open_fds(void)
 {
