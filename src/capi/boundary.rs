@@ -35,13 +35,22 @@ pub(crate) fn ffi_call_errno<T>(fail: T, body: impl FnOnce() -> Result<(T, Optio
     value
 }
 
-/// The device behind a C handle; NULL is EINVAL (upstream would crash).
+/// A C handle; NULL is EINVAL (upstream would crash).
 ///
 /// # Safety
 /// `handle` is NULL or a live handle from one of our open calls, not yet closed.
+pub(crate) unsafe fn handle<'a>(handle: *mut xengntdev_handle) -> Result<&'a xengntdev_handle> {
+    // SAFETY: the caller's contract.
+    unsafe { handle.as_ref() }.ok_or(Error::INVALID)
+}
+
+/// The device behind a C handle; NULL is EINVAL.
+///
+/// # Safety
+/// As [`handle`].
 pub(crate) unsafe fn device<'a>(handle: *mut xengntdev_handle) -> Result<&'a Device> {
     // SAFETY: the caller's contract.
-    unsafe { handle.as_ref() }.map(|h| &h.dev).ok_or(Error::INVALID)
+    unsafe { self::handle(handle) }.map(|h| &h.dev)
 }
 
 /// A C array of `count` elements; NULL is EINVAL unless the array is empty.

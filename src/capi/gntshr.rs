@@ -93,10 +93,9 @@ unsafe fn share(
     notify: UnmapNotify,
 ) -> *mut c_void {
     ffi_call(null_mut(), || {
-        let count = usize::try_from(count).map_err(|_| Error::INVALID)?;
-        // SAFETY: the caller's contract.
-        let (dev, refs) = unsafe { (device(xgs)?, array_mut(refs, count)?) };
         let pages = u32::try_from(count).map_err(|_| Error::INVALID)?;
+        // SAFETY: the caller's contract.
+        let (dev, refs) = unsafe { (device(xgs)?, array_mut(refs, pages as usize)?) };
         let shared = gntshr::share(dev, domid, refs, writable != 0, notify)?;
         Ok(regions::record(shared.into_raw(), pages, Owner::Gntshr))
     })

@@ -7,6 +7,13 @@ pub struct xengntdev_handle {
     pub(crate) id: super::regions::HandleId,
 }
 
+impl xengntdev_handle {
+    /// Who may unmap what this handle maps.
+    pub(crate) fn mapping_owner(&self) -> super::regions::Owner {
+        super::regions::Owner::Gnttab(self.id)
+    }
+}
+
 /// `typedef struct xengntdev_handle xengnttab_handle;`
 pub type xengnttab_handle = xengntdev_handle;
 /// `typedef struct xengntdev_handle xengntshr_handle;`
