@@ -24,5 +24,9 @@ void log_capture_init(void);
 #define GNTALLOC_LIMIT_PATH "/sys/module/xen_gntalloc/parameters/limit"
 int gntalloc_limit_read(void);
 int gntalloc_limit_write(int pages);
+/* this process's open fds (not counting the one used to count them), and its lines in
+ * /proc/self/maps: -1 if /proc cannot be read */
+int proc_open_fds(void);
+int proc_maps_lines(void);
 void log_drain(void);
 #endif

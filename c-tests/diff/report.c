@@ -5,6 +5,7 @@
  * deterministic, whatever buffering either library uses. The read offset lives in the shared
  * open file description, so a forked child that drains advances the parent's position too. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -107,4 +108,24 @@ int gntalloc_limit_write(int pages)
     if (!f) return -1;
     fprintf(f, "%d\n", pages);
     return fclose(f);
+}
+
+int proc_open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    int n = 0;
+    if (!d) return -1;
+    for (struct dirent *e; (e = readdir(d));) n += e->d_name[0] != '.';
+    closedir(d);
+    return n - 1;
+}
+
+int proc_maps_lines(void)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    int n = 0;
+    if (!f) return -1;
+    for (int c; (c = getc(f)) != EOF;) n += c == '\n';
+    fclose(f);
+    return n;
 }

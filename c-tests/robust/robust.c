@@ -1,6 +1,5 @@
 /* robust.c - helpers of robust.h */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <unistd.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -13,13 +12,7 @@ const char *tag = "ours";
 
 struct footprint footprint(void)
 {
-    struct footprint f = { 0, 0, -1 };
-    DIR *d = opendir("/proc/self/fd");
-    for (struct dirent *e; d && (e = readdir(d));) f.fds += e->d_name[0] != '.';
-    if (d) { closedir(d); f.fds--; }             /* the DIR's own fd */
-    FILE *m = fopen("/proc/self/maps", "r");
-    for (int c; m && (c = fgetc(m)) != EOF;) f.maps += c == '\n';
-    if (m) fclose(m);
+    struct footprint f = { proc_open_fds(), proc_maps_lines(), -1 };
     FILE *s = fopen("/proc/self/status", "r");
     char line[256];
     while (s && fgets(line, sizeof line, s)) sscanf(line, "VmRSS: %ld", &f.rss_kb);

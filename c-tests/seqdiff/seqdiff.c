@@ -501,7 +501,7 @@ static int run_seed(uint64_t seed, int steps)
     memset(shares, 0, sizeof shares);
     memset(maps, 0, sizeof maps);
     out_plain("seed %llu begin", (unsigned long long)seed);
-    int fds0 = open_fds(), maps0 = maps_lines();
+    int fds0 = proc_open_fds(), maps0 = proc_maps_lines();
     errno = 0;
     gt[0] = xengnttab_open(NULL, 0);
     out("gnttab_open(gt0) -> %s", pres(gt[0], errno));
@@ -532,7 +532,7 @@ static int run_seed(uint64_t seed, int steps)
         }
     }
     teardown();
-    int dfds = open_fds() - fds0, dmaps = maps_lines() - maps0;
+    int dfds = proc_open_fds() - fds0, dmaps = proc_maps_lines() - maps0;
     out_plain("  leaks fds=%+d maps-lines=%+d%s", dfds, dmaps, dfds || dmaps ? " !BAD(leak)" : "");
     out_plain("seed %llu end calls=%d", (unsigned long long)seed, ncalls);
     return ncalls;

@@ -45,6 +45,4 @@ extern int port_a, port_b;
 void events_flush(void);
 const char *event_to_a(void);        /* waits for the event a gntdev notify on port_b sends */
 const char *event_to_b(void);        /* waits for the event a gntalloc notify on port_a sends */
-int open_fds(void);
-int maps_lines(void);
 #endif

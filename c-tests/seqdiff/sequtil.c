@@ -1,7 +1,6 @@
 /* sequtil.c - PRNG, output, event channels and /proc probes for seqdiff.c.
  * The stderr capture, en() and pres() come from c-tests/diff/report.c (shared with gntdiff). */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -93,21 +92,3 @@ void events_flush(void)
 const char *event_to_a(void) { return wait_evt(ea, EVENT_WAIT_MS) ? "event" : "no-event"; }
 const char *event_to_b(void) { return wait_evt(eb, EVENT_WAIT_MS) ? "event" : "no-event"; }
 
-int open_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    int n = 0;
-    if (!d) return -1;
-    while (readdir(d)) n++;
-    closedir(d);
-    return n;
-}
-int maps_lines(void)
-{
-    FILE *f = fopen("/proc/self/maps", "r");
-    int n = 0, c;
-    if (!f) return -1;
-    while ((c = getc(f)) != EOF) n += c == '\n';
-    fclose(f);
-    return n;
-}

@@ -1,11 +1,11 @@
 /* usage.c - failure messages, time, and the fd / mapping counts the leak check compares. */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include "threads.h"
+#include "../diff/gntdiff.h"      /* proc_open_fds */
 
 int fail(char *buf, size_t n, const char *fmt, ...)
 {
@@ -26,10 +26,7 @@ double now(void)
 
 struct usage usage_now(void)
 {
-    struct usage u = { 0, 0, 0 };
-    DIR *d = opendir("/proc/self/fd");
-    for (struct dirent *e; d && (e = readdir(d));) u.fds += e->d_name[0] != '.';
-    if (d) closedir(d);
+    struct usage u = { proc_open_fds(), 0, 0 };
     FILE *f = fopen("/proc/self/maps", "r");
     char line[512];
     size_t used = 0;
