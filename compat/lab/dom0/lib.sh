@@ -23,19 +23,32 @@ run() {   # run <cfg> cmd...: run cmd with the library configuration's environme
     vch) LD_LIBRARY_PATH=/opt/vchan-ours:/opt/ours:$SYSLIB "$@" ;;
   esac
 }
+up() { cut -d' ' -f1 /proc/uptime; }   # seconds since boot (also in the guest, which sources this)
 fsize() { stat -c %s "$1" 2>/dev/null || echo 0; }
-waitsize() {   # waitsize FILE BYTES SECONDS: 0 once FILE has >= BYTES
-  n=0; lim=$(($3 * 20))
-  while [ "$(fsize "$1")" -lt "$2" ]; do n=$((n + 1)); [ $n -gt $lim ] && return 1; sleep 0.05; done
+waitsize() {   # waitsize FILE BYTES SECONDS: 0 once FILE has >= BYTES. Every poll costs a process,
+  local n=0 lim=$(($3 * 5))   # which takes the CPU from the transfer being waited for: 5 a second
+  while [ "$(fsize "$1")" -lt "$2" ]; do n=$((n + 1)); [ $n -gt $lim ] && return 1; usleep 200000; done
 }
 waitxs() {     # wait until a vchan server published its xenstore node
   n=0; while ! xenstore-read "$1/event-channel" >/dev/null 2>&1; do
     n=$((n + 1)); [ $n -gt 200 ] && return 1; sleep 0.05; done
 }
-pids_with() {  # real program pids (not timeout wrappers) whose command line contains $1
-  for d in /proc/[0-9]*; do
-    [ "$(readlink $d/exe 2>/dev/null)" = /bin/busybox ] && continue
-    tr '\0' ' ' 2>/dev/null < $d/cmdline | grep -q -- "$1" && echo ${d#/proc/}
+waitkey() {    # waitkey XSPATH SECONDS: until the xenstore node exists. It sleeps in a watch, which
+  local end    # wakes it on the change; polling would cost a process every 100 ms
+  end=$(($(cut -d. -f1 /proc/uptime) + $2))
+  while ! xenstore-read "$1" >/dev/null 2>&1; do
+    [ $(cut -d. -f1 /proc/uptime) -gt $end ] && return 1
+    timeout 1 xenstore-watch -n 2 "$1" >/dev/null 2>&1
+    usleep 20000
+  done
+}
+pids_with() {  # real program pids (not busybox applets or shells) whose command line contains $1
+  local w= x f p   # one grep for the pattern's longest word, then the few candidates: a process
+  for x in $1; do [ ${#x} -gt ${#w} ] && w=$x; done   # per /proc entry costs seconds under TCG
+  for f in $(grep -l -F -- "$w" /proc/[0-9]*/cmdline 2>/dev/null); do
+    p=${f#/proc/}; p=${p%/cmdline}
+    [ "$(readlink /proc/$p/exe 2>/dev/null)" = /bin/busybox ] && continue
+    tr '\0' ' ' 2>/dev/null < $f | grep -q -F -- "$1" && echo $p
   done
 }
 mapcheck() {   # mapcheck <cfg> <pid> -> "" if the right libraries are mapped, else a reason

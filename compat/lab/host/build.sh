@@ -49,20 +49,16 @@ for f in "$SUITES"/$PICK.build.sh; do [ -f "$f" ] && . "$f"; done
 
 # ------------------------------------------------------------------ initramfs
 R=$W/root
-KVER=$(ls "$R/lib/modules" | head -1)
+. "$REPO/compat/lab/host/tree.sh"
 I=$W/initrd
 rm -rf "$I"
-mkdir -p "$I"/{bin,sbin,etc,proc,sys,dev,tmp,run,var/lib/xenstored,tests/suites,opt/ours,opt/vchan-ours,usr/bin} \
-         "$I"/usr/lib/xen-4.17/bin "$I$LA" "$I"/lib/x86_64-linux-gnu "$I"/lib64
-cp /bin/busybox "$I/bin/busybox"
-for a in $(/bin/busybox --list); do [ -e "$I/bin/$a" ] || ln -s busybox "$I/bin/$a"; done
-MD=lib/modules/$KVER/kernel/drivers/xen
-mkdir -p "$I/$MD/xenfs"
-for m in xen-privcmd xen-evtchn xen-gntdev xen-gntalloc xenfs/xenfs; do cp "$R/$MD/$m.ko" "$I/$MD/$m.ko"; done
-cp -a "$R$LA"/*.so* "$I$LA/"                     # Debian's Xen libraries (the reference)
+tree_base "$I"
+mkdir -p "$I"/var/lib/xenstored
+XENMODS="drivers/xen/xen-privcmd drivers/xen/xenfs/xenfs drivers/xen/xen-evtchn drivers/xen/xen-gntdev drivers/xen/xen-gntalloc"
+tree_modules "$I" $XENMODS ||
+  res 1 dom0-modules "missing kernel modules"
 for b in xenstored xen-init-dom0 vchan-socket-proxy; do cp "$R/usr/lib/xen-4.17/bin/$b" "$I/usr/lib/xen-4.17/bin/"; done
-cp "$R/usr/bin/xenstore" "$I/usr/bin/"
-for l in read write ls list rm exists chmod watch; do ln -sf xenstore "$I/usr/bin/xenstore-$l"; done
+tree_xenstore_client "$I"
 cp -a "$B"/tests/. "$I/tests/"
 # the library under test: a plain file named by its SONAME, so /proc/PID/maps shows this path
 cp -L "$OURS_LIB" "$I/opt/ours/libxengnttab.so.1"
@@ -72,15 +68,9 @@ cp "$REPO/compat/lab/dom0/lib.sh" "$I/tests/"
 cp "$SUITES"/$PICK.dom0.sh "$I/tests/suites/"
 chmod +x "$I/init"
 echo "$MODE" > "$I/etc/labmode"
-# glibc & co from the host (Debian 12: the same glibc the packages were built for)
-export LD_LIBRARY_PATH=$R$LA
-for b in "$I"/usr/lib/xen-4.17/bin/* "$I"/usr/bin/xenstore $(find "$I"/tests -type f) "$I"/opt/ours/* "$I"/opt/vchan-ours/*; do
-  [ -f "$b" ] && ldd "$b" 2>/dev/null | awk '/=> \/(lib|usr\/lib)\/x86_64/ {print $3}'
-done | sort -u | while read -r lib; do
-  case "$lib" in "$R"/*) ;; *) cp -Ln "$lib" "$I/lib/x86_64-linux-gnu/" ;; esac
-done
-cp -L /lib64/ld-linux-x86-64.so.2 "$I/lib64/"
-cp -L /lib/x86_64-linux-gnu/libgcc_s.so.1 "$I/lib/x86_64-linux-gnu/"   # pthread_cancel (proxy), Rust
-echo "root:x:0:0:root:/:/bin/sh" > "$I/etc/passwd"
-(cd "$I" && find . | cpio -o -H newc --quiet | gzip -1) > "$W/initrd.cpio.gz"
+# a suite that needs the second domain sets GUEST=1 in its build file: the guest's kernel and
+# initramfs, xl, xenconsoled and Debian's QEMU for its disk go into dom0's tree
+if [ -n "${GUEST:-}" ]; then . "$REPO/compat/lab/host/guest.sh"; fi
+tree_libs "$I"
+tree_pack "$I" "$W/initrd.cpio.gz"
 res $? initramfs

@@ -5,7 +5,10 @@
 set -euo pipefail
 W=$1 C=$2
 export DEBIAN_FRONTEND=noninteractive
-PKGS="qemu-system-x86 busybox-static cpio gcc make libc6-dev libxen-dev dpkg-dev pkgconf"
+# qemu-system-x86: the TCG machine; the libpixman..zlib1g line: the host copies of what Debian's
+# qemu-system-xen needs, found by ldd when dom0's initramfs is built (the guest's disk backend)
+PKGS="qemu-system-x86 busybox-static cpio gcc make libc6-dev libxen-dev dpkg-dev pkgconf xz-utils
+ libpixman-1-0 libspice-server1 libjpeg62-turbo libusb-1.0-0 libfdt1 libglib2.0-0 zlib1g"
 need=
 for p in $PKGS; do dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need="$need $p"; done
 if [ -n "$need" ]; then
@@ -25,13 +28,16 @@ KPKG=$(kpkg)
 [ -n "$KPKG" ] || { echo "cannot resolve linux-image-amd64" >&2; exit 1; }
 DEBS="xen-hypervisor-4.17-amd64 $KPKG xen-utils-4.17 xen-utils-common xenstore-utils libxengnttab1
  libxenevtchn1 libxenstore4 libxentoollog1 libxentoolcore1 libxencall1 libxenforeignmemory1
- libxendevicemodel1 libxenmisc4.17 libxenhypfs1 libyajl2"
+ libxendevicemodel1 libxenmisc4.17 libxenhypfs1 libyajl2 qemu-system-xen qemu-system-data"
+# qemu-system-xen: /usr/libexec/xen-qemu-system-i386, the guest's qdisk backend; qemu-system-data:
+# the keymap libxl makes QEMU load (-vnc none -k en-us) even for a PV guest
+N=$(echo $DEBS | wc -w)
 KEY=$(echo $DEBS | md5sum | cut -c1-12)
 mkdir -p "$C/debs"
 if [ ! -f "$C/debs/.done-$KEY" ]; then
   (cd "$C/debs" && rm -f ./*.deb && apt-get download -q $DEBS 2>&1 | grep -v -e 'unsandboxed' -e '^Get:' >&2 || true)
   n=$(ls "$C/debs"/*.deb 2>/dev/null | wc -l)
-  [ "$n" -ge 16 ] || { echo "apt-get download got only $n of 16 debs" >&2; exit 1; }
+  [ "$n" -ge "$N" ] || { echo "apt-get download got only $n of $N debs" >&2; exit 1; }
   touch "$C/debs/.done-$KEY"
 fi
 if [ ! -f "$W/root/.done-$KEY" ]; then
