@@ -182,6 +182,30 @@ static int end(const char *role, int rc)
     return rc;
 }
 
+/* opens the event channel handle and records the opening of both handles (`h`, the grant
+ * handle, came back with errno e) */
+static xenevtchn_handle *open_evtchn(const char *id, const char *name, const void *h, int e)
+{
+    errno = 0;
+    xenevtchn_handle *eh = xenevtchn_open(NULL, 0);
+    rec(id, h && eh, "open failed", "%s=%s evtchn=%s", name, pres(h, e), pres(eh, errno));
+    return eh;
+}
+/* binds the two ports: left unbound for domain `dom` (remote == NULL), or connected to the
+ * ports `remote` of domain `dom` */
+static void bind_two(const char *id, xenevtchn_handle *eh, uint32_t dom, const int *remote, int *port)
+{
+    int e[2];
+    for (int i = 0; i < 2; i++) {
+        errno = 0;
+        port[i] = remote ? xenevtchn_bind_interdomain(eh, dom, remote[i]) : xenevtchn_bind_unbound_port(eh, dom);
+        e[i] = errno;
+    }
+    rec(id, port[0] >= 0 && port[1] >= 0 && port[0] != port[1], NULL, "%s: %s,%s distinct=%s",
+        remote ? "the sharer's 2 ports" : "2 ports for the peer", port_res(port[0], e[0]), port_res(port[1], e[1]),
+        ys(port[0] != port[1]));
+}
+
 /* ------------------------------------------------------------------------------- sharer */
 static xengntshr_handle *gs;
 
@@ -213,21 +237,12 @@ static int do_share(uint32_t peer)
     for (unsigned i = 0; i < sizeof stale / sizeof *stale; i++) unlink(at(stale[i]));
     errno = 0;
     gs = xengntshr_open(NULL, 0);
-    int e1 = errno;
-    errno = 0;
-    xenevtchn_handle *eh = xenevtchn_open(NULL, 0);
-    int e2 = errno;
-    rec("s.open", gs && eh, "open failed", "gntshr=%s evtchn=%s", pres(gs, e1), pres(eh, e2));
+    xenevtchn_handle *eh = open_evtchn("s.open", "gntshr", gs, errno);
     if (!gs || !eh) return end("share", 1);
     /* two ports left unbound for the peer: sn's (the sharer notifies) and mn's (the mapper does) */
-    errno = 0;
-    int psn = xenevtchn_bind_unbound_port(eh, peer);
-    e1 = errno;
-    errno = 0;
-    int pmn = xenevtchn_bind_unbound_port(eh, peer);
-    e2 = errno;
-    rec("s.evtchn.bind-unbound", psn >= 0 && pmn >= 0 && psn != pmn, NULL, "2 ports for the peer: %s,%s distinct=%s",
-        port_res(psn, e1), port_res(pmn, e2), ys(psn != pmn));
+    int port[2];
+    bind_two("s.evtchn.bind-unbound", eh, peer, NULL, port);
+    int psn = port[0], pmn = port[1];
 
     uint32_t r1, rb[NB], rro, rsn = 0, rmn, rwd;
     uint8_t *s1 = share("s.share.single", peer, 1, &r1, 1);
@@ -236,7 +251,7 @@ static int do_share(uint32_t peer)
     uint8_t *ssn = NULL;
     errno = 0;
     if (psn >= 0) ssn = xengntshr_share_page_notify(gs, peer, &rsn, 1, SN_OFF, psn);
-    e1 = errno;
+    int e1 = errno;
     rec("s.share.sharer-notify", ssn && all_bytes(ssn, PG, 0), NULL, "share_page_notify(writable, byte, port)=%s zeroed=%s",
         psn >= 0 ? pres(ssn, e1) : "not-tried(no port)", ys(all_bytes(ssn, PG, 0)));
     uint8_t *smn = share("s.share.mapper-notify", peer, 1, &rmn, 1);
@@ -376,20 +391,11 @@ static int do_map(int ntok, char **tok)
     if (!ok) return end("map", 1);
     errno = 0;
     gt = xengnttab_open(NULL, 0);
-    int e1 = errno;
-    errno = 0;
-    xenevtchn_handle *eh = xenevtchn_open(NULL, 0);
-    int e2 = errno;
-    rec("m.open", gt && eh, "open failed", "gnttab=%s evtchn=%s", pres(gt, e1), pres(eh, e2));
+    xenevtchn_handle *eh = open_evtchn("m.open", "gnttab", gt, errno);
     if (!gt || !eh) return end("map", 1);
-    errno = 0;
-    int psn = xenevtchn_bind_interdomain(eh, sdom, t.snport);
-    e1 = errno;
-    errno = 0;
-    int pmn = xenevtchn_bind_interdomain(eh, sdom, t.mnport);
-    e2 = errno;
-    rec("m.evtchn.bind-interdomain", psn >= 0 && pmn >= 0, NULL, "the sharer's 2 ports: %s,%s", port_res(psn, e1),
-        port_res(pmn, e2));
+    int remote[2] = { t.snport, t.mnport }, port[2];
+    bind_two("m.evtchn.bind-interdomain", eh, sdom, remote, port);
+    int psn = port[0], pmn = port[1];
 
     /* single page, read-write */
     errno = 0;
