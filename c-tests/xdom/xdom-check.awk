@@ -69,7 +69,8 @@ END {
             why = ""
             if (!began[k]) why = why " BEGIN missing;"
             if (!ended[k]) why = why " END missing;"
-            if (role != "pair" && rc[tag, cfg, role] != "0") why = why " exit status " (((tag, cfg, role) in rc) ? rc[tag, cfg, role] : "missing") ";"
+            if (role != "pair" && rc[tag, cfg, role] != "0")
+                why = why " exit status " (rc[tag, cfg, role] != "" ? rc[tag, cfg, role] : "missing") ";"
             if (nrec[k] + 0 < min[role] + 0) why = why " " (nrec[k] + 0) " records, want at least " min[role] ";"
             if (why == "") print "PASS " name "/" role "/complete: " nrec[k] " records"
             else print "FAIL " name "/" role "/complete:" why
