@@ -100,17 +100,6 @@ static int try_write(volatile uint8_t *p, uint8_t v)
 }
 static const char *segv_name(int c) { return c == 0 ? "no-fault" : c == SEGV_ACCERR ? "SEGV_ACCERR" : c == SEGV_MAPERR ? "SEGV_MAPERR" : "SEGV_other"; }
 
-static const char *child_status(pid_t pid)
-{
-    static char b[64];
-    int st;
-    if (waitpid(pid, &st, 0) < 0) return "waitpid-failed";
-    log_drain();
-    if (WIFSIGNALED(st)) snprintf(b, sizeof b, "killed-by-%s", sigabbrev_np(WTERMSIG(st)) ?: "?");
-    else snprintf(b, sizeof b, "exit-%d", WEXITSTATUS(st));
-    return b;
-}
-
 /* ---------------------------------------------------------------- sections */
 
 static void t_open(void)

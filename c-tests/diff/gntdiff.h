@@ -10,6 +10,7 @@
 #define GNTDIFF_H
 #include <stdarg.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* verdicts */
 #define V_NONE (-1)
@@ -29,4 +30,7 @@ int gntalloc_limit_write(int pages);
 int proc_open_fds(void);
 int proc_maps_lines(void);
 void log_drain(void);
+/* how a forked child ended ("exit-N", "killed-by-SEGV", "fork-failed" for pid < 0), after
+ * waiting for it and draining the log lines it left */
+const char *child_status(pid_t pid);
 #endif

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "gntdiff.h"
 
@@ -128,4 +129,16 @@ int proc_maps_lines(void)
     for (int c; (c = getc(f)) != EOF;) n += c == '\n';
     fclose(f);
     return n;
+}
+
+const char *child_status(pid_t pid)
+{
+    static char b[64];
+    int st;
+    if (pid < 0) return "fork-failed";
+    if (waitpid(pid, &st, 0) < 0) return "waitpid-failed";
+    log_drain();
+    if (WIFSIGNALED(st)) snprintf(b, sizeof b, "killed-by-%s", sigabbrev_np(WTERMSIG(st)) ?: "?");
+    else snprintf(b, sizeof b, "exit-%d", WEXITSTATUS(st));
+    return b;
 }

@@ -147,18 +147,6 @@ static int await_event(xenevtchn_handle *h, int want, int ms)
 }
 static const char *evs(int r) { return r == 1 ? "event" : r == 0 ? "no-event" : "other-port-only"; }
 
-static const char *child_end(pid_t pid)
-{
-    static char b[64];
-    int st;
-    if (pid < 0) return "fork-failed";
-    if (waitpid(pid, &st, 0) < 0) return "waitpid-failed";
-    log_drain();
-    if (WIFSIGNALED(st)) snprintf(b, sizeof b, "killed-by-%s", sigabbrev_np(WTERMSIG(st)) ?: "?");
-    else snprintf(b, sizeof b, "exit-%d", WEXITSTATUS(st));
-    return b;
-}
-
 /* which library the dynamic linker bound xengnttab_open to: compared by the checker with the
  * run's configuration, never between runs */
 static void print_lib(void)
@@ -428,7 +416,7 @@ static int do_map(int ntok, char **tok)
         fflush(stdout);
         pid_t p = fork();
         if (p == 0) { ((volatile uint8_t *)mro)[10] = 0x77; _exit(0); }
-        const char *cs = child_end(p);
+        const char *cs = child_status(p);
         rec("m.ro.child-write", !strcmp(cs, "killed-by-SEGV") && check(mro, 0, PG, SEED_RO),
             "a write to a read-only grant mapping must fault", "child writing the mapping: %s page-unchanged=%s", cs,
             ys(check(mro, 0, PG, SEED_RO)));

@@ -66,6 +66,26 @@ gone() {   # gone <domid> <seconds>
     n=$((n + 1)); [ $n -gt $lim ] && return 1; usleep 100000
   done
 }
+greport() {   # greport <deb|ours>: the guest answers through xenstore and writes its own node,
+  local o l d lib want   # its console reached xenconsoled, and both daemons (on that library)
+  o=$(gx 60 'echo hello from domain $(xenstore-read domid) $(xenstore-read name)')   # mapped its rings
+  [ "$o" = "hello from domain $G $GNAME" ] && r "PASS domu/$GNAME/xenstore-agent: guest answered '$o'" ||
+    r "FAIL domu/$GNAME/xenstore-agent: got '$o'"
+  o=$(gx 30 'xenstore-write data/marker guest-wrote-this; echo $?')
+  [ "$(xenstore-read /local/domain/$G/data/marker 2>&1)" = guest-wrote-this ] && r "PASS domu/$GNAME/guest-xenstore-write: dom0 reads data/marker" ||
+    r "FAIL domu/$GNAME/guest-xenstore-write: $o $(xenstore-read /local/domain/$G/data/marker 2>&1)"
+  l=$(grep -m1 'GUEST T_USERSPACE' $LOGS/console/guest-$GNAME.log 2>/dev/null | tr -d '\r')
+  [ -n "$l" ] && r "PASS domu/$GNAME/console: xenconsoled ($1) logged: $l" || r "FAIL domu/$GNAME/console: no GUEST T_USERSPACE in its console log"
+  [ $1 = ours ] && want=$OURS || want=$DEBLIB
+  for d in xenstored:1 xenconsoled:0; do   # GNTTAB_RESERVED_XENSTORE = 1, GNTTAB_RESERVED_CONSOLE = 0
+    l=$(grep -m1 "xengnttab_map_grant_ref(dom=$G ref=${d#*:} " $LOGS/gnttrace-${d%:*}-$1.log 2>/dev/null)
+    lib=$(grep -m1 'xengnttab_open.*library' $LOGS/gnttrace-${d%:*}-$1.log 2>/dev/null | sed 's/.*(library \(.*\))/\1/')
+    case "$l" in ""|*"(nil)"*) r "FAIL daemons/$1/${d%:*}/maps-guest-ring: ${l:-no map of domain $G ref ${d#*:} in its trace}" ;;
+      *) [ "$(readlink -f $lib)" = "$(readlink -f $want)" ] &&
+           r "PASS daemons/$1/${d%:*}/maps-guest-ring: $(echo "$l" | sed 's/^GT pid=[0-9]* //; s/-> 0x.*/-> an address/'), handle opened in $lib" ||
+           r "FAIL daemons/$1/${d%:*}/maps-guest-ring: handle opened in '$lib', want $want" ;; esac
+  done
+}
 glog() {   # glog <name>: the last lines of a guest's console log, for a failure's context
   tail -8 $LOGS/console/guest-$1.log 2>/dev/null | tr -d '\r' | sed "s/^/SHOW GUESTLOG $1| /" >> /tmp/raw
 }

@@ -5,18 +5,7 @@
 gdestroy
 daemons ours
 if gcreate g2; then
-  o=$(gx 60 'echo hello from domain $(xenstore-read domid) $(xenstore-read name)')
-  [ "$o" = "hello from domain $G g2" ] && r "PASS domu/g2/xenstore-agent: guest answered '$o' (xenstored on ours)" ||
-    r "FAIL domu/g2/xenstore-agent: got '$o'"
-  l=$(grep -m1 'GUEST T_USERSPACE' $LOGS/console/guest-g2.log 2>/dev/null | tr -d '\r')
-  [ -n "$l" ] && r "PASS domu/g2/console: xenconsoled (ours) logged: $l" || r "FAIL domu/g2/console: no GUEST T_USERSPACE in $LOGS/console/guest-g2.log"
-  for d in xenstored:1 xenconsoled:0; do
-    l=$(grep -m1 "xengnttab_map_grant_ref(dom=$G ref=${d#*:} " $LOGS/gnttrace-${d%:*}-ours.log 2>/dev/null)
-    lib=$(grep -m1 'xengnttab_open.*library' $LOGS/gnttrace-${d%:*}-ours.log 2>/dev/null | sed 's/.*(library \(.*\))/\1/')
-    case "$l" in ""|*"(nil)"*) r "FAIL daemons/ours/${d%:*}/maps-guest-ring: ${l:-no map of domain $G ref ${d#*:} in its trace}" ;;
-                 *) [ "$lib" = $OURS ] && r "PASS daemons/ours/${d%:*}/maps-guest-ring: $(echo "$l" | sed 's/^GT pid=[0-9]* //; s/-> 0x.*/-> an address/'), handle opened in $lib" ||
-                      r "FAIL daemons/ours/${d%:*}/maps-guest-ring: handle opened in '$lib'" ;; esac
-  done
+  greport ours
   xvchan pre node2 guest 1 16384 16384     # the guest's own traffic still flows with the daemons on ours
   gdestroy
   # the daemons unmapped the dead guest's rings
