@@ -83,22 +83,6 @@ static void flush_evts(void)
 }
 static const char *evs(int r) { return r == 1 ? "event" : r == 0 ? "no-event" : "wrong-port"; }
 
-/* write fault probe: 0 = no fault, else the si_code of the SIGSEGV */
-static sigjmp_buf jb;
-static volatile int segv_code;
-static void on_segv(int sig, siginfo_t *si, void *ctx) { (void)sig; (void)ctx; segv_code = si->si_code; siglongjmp(jb, 1); }
-static int try_write(volatile uint8_t *p, uint8_t v)
-{
-    struct sigaction sa = { 0 }, old;
-    int r;
-    sa.sa_sigaction = on_segv;
-    sa.sa_flags = SA_SIGINFO;
-    sigaction(SIGSEGV, &sa, &old);
-    if (sigsetjmp(jb, 1) == 0) { *p = v; r = 0; } else r = segv_code;
-    sigaction(SIGSEGV, &old, NULL);
-    return r;
-}
-static const char *segv_name(int c) { return c == 0 ? "no-fault" : c == SEGV_ACCERR ? "SEGV_ACCERR" : c == SEGV_MAPERR ? "SEGV_MAPERR" : "SEGV_other"; }
 
 /* ---------------------------------------------------------------- sections */
 

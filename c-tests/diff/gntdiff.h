@@ -33,4 +33,7 @@ void log_drain(void);
 /* how a forked child ended ("exit-N", "killed-by-SEGV", "fork-failed" for pid < 0), after
  * waiting for it and draining the log lines it left */
 const char *child_status(pid_t pid);
+/* a write of v to *p: 0 if it went through, else the SIGSEGV's si_code (caught in this process) */
+int try_write(volatile uint8_t *p, uint8_t v);
+const char *segv_name(int si_code);   /* "no-fault", "SEGV_ACCERR", "SEGV_MAPERR", "SEGV_other" */
 #endif

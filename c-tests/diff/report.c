@@ -8,6 +8,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,3 +144,21 @@ const char *child_status(pid_t pid)
     else snprintf(b, sizeof b, "exit-%d", WEXITSTATUS(st));
     return b;
 }
+
+/* write fault probe: 0 = no fault, else the si_code of the SIGSEGV. The write is made in this
+ * process: a forked child would not have the mapping at all (gntdev mappings are VM_DONTCOPY) */
+static sigjmp_buf jb;
+static volatile int segv_code;
+static void on_segv(int sig, siginfo_t *si, void *ctx) { (void)sig; (void)ctx; segv_code = si->si_code; siglongjmp(jb, 1); }
+int try_write(volatile uint8_t *p, uint8_t v)
+{
+    struct sigaction sa = { 0 }, old;
+    int r;
+    sa.sa_sigaction = on_segv;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGSEGV, &sa, &old);
+    if (sigsetjmp(jb, 1) == 0) { *p = v; r = 0; } else r = segv_code;
+    sigaction(SIGSEGV, &old, NULL);
+    return r;
+}
+const char *segv_name(int c) { return c == 0 ? "no-fault" : c == SEGV_ACCERR ? "SEGV_ACCERR" : c == SEGV_MAPERR ? "SEGV_MAPERR" : "SEGV_other"; }

@@ -11,13 +11,13 @@ qtrace() {   # qtrace <guest name>: "fn=count ..." from QEMU's totals line in it
 }
 qcount() { echo " $1 " | sed -n "s/.* $2=\([0-9]*\) .*/\1/p"; }
 xqdisk() {   # xqdisk <deb|ours> [restrict]
-  local c=$1 name img fs extra qpid o s d t0 t1 tr want
-  name=gq-$c${2:+-r} img=/tmp/$name-a.img fs=/tmp/$name-b.img
+  local c=$1 restrict=${2:-} name img fs extra qpid o s d t0 t1 tr want
+  name=gq-$c${restrict:+-r} img=/tmp/$name-a.img fs=/tmp/$name-b.img
   dd if=/dev/urandom of=$img bs=1M count=32 2>/dev/null; dd if=/dev/zero bs=1M count=32 2>/dev/null >> $img
   dd if=/dev/zero of=$fs bs=1M count=32 2>/dev/null
   chmod 666 $img $fs     # dm_restrict: QEMU runs as xen-qemuuser-shared
   extra=$(qdisks $c $img $fs)
-  [ -n "${2:-}" ] && extra="$extra
+  [ -n "$restrict" ] && extra="$extra
 dm_restrict = 1"
   gcreate $name "$extra" || return
   qpid=$(xenstore-read /local/domain/$G/image/device-model-pid 2>/dev/null)
@@ -76,7 +76,7 @@ dm_restrict = 1"
   usleep 500000
   tr=$(qtrace $name)
   want="xengnttab_open xengnttab_grant_copy xengnttab_set_max_grants xengnttab_map_domain_grant_refs xengnttab_unmap"
-  [ -n "${2:-}" ] && want="$want xentoolcore_restrict_all"
+  [ -n "$restrict" ] && want="$want xentoolcore_restrict_all"
   local miss= f
   for f in $want; do [ "$(qcount "$tr" $f)" -gt 0 ] 2>/dev/null || miss="$miss $f"; done
   [ -n "$tr" ] && [ -z "$miss" ] && r "PASS qdisk/$name/qemu-calls: $tr" || r "FAIL qdisk/$name/qemu-calls: missing$miss in '$tr'"
