@@ -42,7 +42,7 @@ gcreate() {
   t0=$(up)
   if ! timeout 300 xl create /tmp/$1.cfg > /tmp/xl-create-$1.log 2>&1; then
     r "FAIL domu/$1/create: $(tail -5 /tmp/xl-create-$1.log | tr '\n' ' ')"
-    tail -20 $LOGS/qemu-dm-$1.log 2>/dev/null | sed 's/^/SHOW QEMULOG| /' >> /tmp/raw
+    tail -20 $LOGS/qemu-dm-$1.log 2>/dev/null | sed 's/^/SHOW QEMULOG| /' | tee -a /tmp/raw
     G=$(xl domid $1 2>/dev/null); [ -n "$G" ] && timeout 120 xl destroy $1 >/dev/null 2>&1; G= GNAME=
     return 1
   fi

@@ -43,12 +43,9 @@ waitkey() {    # waitkey XSPATH SECONDS: until the xenstore node exists. It slee
   done
 }
 pids_with() {  # real program pids (not busybox applets or shells) whose command line contains $1
-  local w= x f p   # one grep for the pattern's longest word, then the few candidates: a process
-  for x in $1; do [ ${#x} -gt ${#w} ] && w=$x; done   # per /proc entry costs seconds under TCG
-  for f in $(grep -l -F -- "$w" /proc/[0-9]*/cmdline 2>/dev/null); do
-    p=${f#/proc/}; p=${p%/cmdline}
-    [ "$(readlink /proc/$p/exe 2>/dev/null)" = /bin/busybox ] && continue
-    tr '\0' ' ' 2>/dev/null < $f | grep -q -F -- "$1" && echo $p
+  local p      # one ps for all: a process per /proc entry costs seconds under TCG
+  for p in $(ps -o pid,args | awk -v pat="$1" 'index($0, pat) {print $1}'); do
+    [ "$(readlink /proc/$p/exe 2>/dev/null)" = /bin/busybox ] || [ ! -d /proc/$p ] || echo $p
   done
 }
 mapcheck() {   # mapcheck <cfg> <pid> -> "" if the right libraries are mapped, else a reason

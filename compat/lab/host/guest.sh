@@ -32,9 +32,6 @@ cp "$R/boot/vmlinuz-$KVER" "$I/boot/guest/vmlinuz"
 cp "$W/guest-initrd.cpio.gz" "$I/boot/guest/initrd.cpio.gz"
 cp "$LAB/guest/guest.cfg" "$I/etc/xen/guest.cfg"
 printf 'autoballoon="off"\n' > "$I/etc/xen/xl.conf"
-# dm_restrict=1: libxl runs QEMU as this user (and in a chroot)
-echo "xen-qemuuser-shared:x:990:990::/:/bin/false" >> "$I/etc/passwd"
-printf 'root:x:0:\nxen-qemuuser-shared:x:990:\n' > "$I/etc/group"
 gcc -O2 -Wall -Werror -fPIC -shared -Wl,-soname,libgnttrace.so -o "$I/opt/gnttrace.so" "$LAB/tools/gnttrace.c" -ldl \
   > "$B/gnttrace.log" 2>&1
 res $? gnttrace "$(head -3 "$B/gnttrace.log")"

@@ -1,24 +1,22 @@
 # Debian's QEMU (qemu-system-xen, started by xl) as the guest's qdisk disk backend, with Debian's
 # library (deb: /opt/qemu-deb, the call tracer only) and with ours (/opt/qemu-ours: tracer + ours
 # preloaded). The guest has two disks: xvda (64 MiB, raw I/O) and xvdb (32 MiB, an ext2 file
-# system). The call trace proves which libxengnttab calls QEMU made. A second pair of guests
-# runs with dm_restrict=1 (QEMU as an unprivileged user in a chroot, after
-# xentoolcore_restrict_all).
+# system). The call trace proves which libxengnttab calls QEMU made.
+# Not here: dm_restrict=1. Xen 4.17 lists qdisk backends as not yet supported under it
+# (docs/features/qemu-deprivilege.pandoc: QEMU runs chrooted as an unprivileged user), and in
+# the lab `xl create` of such a guest, with Debian's library, had not returned after 5 minutes.
 QSUM=
 qtrace() {   # qtrace <guest name>: "fn=count ..." from QEMU's totals line in its trace
   grep -h 'totals at exit' $LOGS/gnttrace-qemu-$1.log 2>/dev/null | sed 's/.*totals at exit: *//' | tr ' ' '\n' |
     awk -F= '{s[$1] += $2} END {for (k in s) printf "%s=%d ", k, s[k]}'
 }
 qcount() { echo " $1 " | sed -n "s/.* $2=\([0-9]*\) .*/\1/p"; }
-xqdisk() {   # xqdisk <deb|ours> [restrict]
-  local c=$1 restrict=${2:-} name img fs extra qpid o s d t0 t1 tr want
-  name=gq-$c${restrict:+-r} img=/tmp/$name-a.img fs=/tmp/$name-b.img
+xqdisk() {   # xqdisk <deb|ours>
+  local c=$1 name img fs extra qpid o s d t0 t1 tr want
+  name=gq-$c img=/tmp/$name-a.img fs=/tmp/$name-b.img
   dd if=/dev/urandom of=$img bs=1M count=32 2>/dev/null; dd if=/dev/zero bs=1M count=32 2>/dev/null >> $img
   dd if=/dev/zero of=$fs bs=1M count=32 2>/dev/null
-  chmod 666 $img $fs     # dm_restrict: QEMU runs as xen-qemuuser-shared
   extra=$(qdisks $c $img $fs)
-  [ -n "$restrict" ] && extra="$extra
-dm_restrict = 1"
   gcreate $name "$extra" || return
   qpid=$(xenstore-read /local/domain/$G/image/device-model-pid 2>/dev/null)
   echo "SHOW INFO qdisk/$name: qemu pid $qpid: $(tr '\0' ' ' < /proc/$qpid/cmdline 2>/dev/null | cut -c1-300)" >> /tmp/raw
@@ -76,15 +74,12 @@ dm_restrict = 1"
   usleep 500000
   tr=$(qtrace $name)
   want="xengnttab_open xengnttab_grant_copy xengnttab_set_max_grants xengnttab_map_domain_grant_refs xengnttab_unmap"
-  [ -n "$restrict" ] && want="$want xentoolcore_restrict_all"
   local miss= f
   for f in $want; do [ "$(qcount "$tr" $f)" -gt 0 ] 2>/dev/null || miss="$miss $f"; done
   [ -n "$tr" ] && [ -z "$miss" ] && r "PASS qdisk/$name/qemu-calls: $tr" || r "FAIL qdisk/$name/qemu-calls: missing$miss in '$tr'"
   [ $c = ours ] && grep -q "xengnttab_open.*(library $OURS)" $LOGS/gnttrace-qemu-$name.log &&
     r "PASS qdisk/$name/qemu-used-ours: every handle opened in $OURS" ||
     { [ $c = deb ] || r "FAIL qdisk/$name/qemu-used-ours: $(grep -m2 'xengnttab_open' $LOGS/gnttrace-qemu-$name.log)"; }
-  grep -h 'restrict_all' $LOGS/gnttrace-qemu-$name.log | head -2 | sed 's/^/SHOW TRACE qemu-'$name' /' >> /tmp/raw
   rm -f $img $fs
 }
 for c in deb ours; do xqdisk $c; done
-for c in deb ours; do xqdisk $c restrict; done
