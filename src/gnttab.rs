@@ -6,18 +6,20 @@ use crate::device::{Device, GNTDEV};
 use crate::error::{Error, Result};
 use crate::notify::UnmapNotify;
 use crate::sys::PAGE_SIZE;
-use crate::sys::gntdev::{self, GrantRef, MapGrantRefHeader, MapRequest};
+use crate::sys::gntdev::{self, GrantRef, MapGrantRefHeader};
 use crate::sys::mman::{Mapping, RawRegion};
+use crate::sys::toolcore::HandleBox;
 use crate::sys::toollog::Logger;
+use crate::sys::with_request;
 use std::ffi::{CStr, c_int};
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
-use std::time::Duration;
 
 const CONTEXT: &CStr = c"gnttab";
 
 /// Upstream keeps requests of up to 510 refs (one OS page) on the stack and logs
 /// "mmap of map failed" only when the larger, mmapped buffer cannot be had.
+#[cfg(test)]
 const REFS_IN_ONE_PAGE: usize = (PAGE_SIZE - gntdev::SIZEOF_MAP_GRANT_REF) / size_of::<GrantRef>() + 1;
 
 /// Upstream computes the request size in 32 bits; beyond this count it overflows and
@@ -70,7 +72,7 @@ pub enum DmabufWait {
 /// ```
 #[derive(Debug)]
 pub struct GrantTable {
-    pub(crate) dev: Device,
+    pub(crate) dev: HandleBox<Device>,
 }
 
 /// Pages of other domains mapped into this process: derefs to `&[u8]`, and to `&mut [u8]`
@@ -180,7 +182,7 @@ impl GrantTable {
     #[doc = include_str!("../examples/map_batch.rs")]
     /// ```
     pub fn close(self) -> Result<()> {
-        self.dev.close()
+        Device::close(self.dev)
     }
 }
 
@@ -277,20 +279,18 @@ pub(crate) fn map<'a>(
     {
         return Err(Error::INVALID);
     }
-    let mut req = MapRequest::new(MapGrantRefHeader { count, ..Default::default() }, refs.len()).inspect_err(|&e| {
-        if refs.len() > REFS_IN_ONE_PAGE {
-            dev.log(CONTEXT, c"mmap of map failed", e);
-        }
+    let (same, per_ref) = match domains {
+        Domains::Same(domid) => (domid, &[][..]),
+        Domains::PerRef(domids) => (0, domids),
+    };
+    let entries =
+        refs.iter().enumerate().map(|(i, &r#ref)| GrantRef { domid: per_ref.get(i).copied().unwrap_or(same), r#ref });
+    let header = MapGrantRefHeader { count, ..Default::default() };
+    let too_big = |e| dev.log(CONTEXT, c"mmap of map failed", e);
+    let index = with_request(header, entries, too_big, |req| {
+        req.ioctl(dev.fd()).inspect_err(|&e| dev.log(CONTEXT, c"ioctl MAP_GRANT_REF failed", e))?;
+        Ok(req.header().index)
     })?;
-    for (i, (entry, &r#ref)) in req.entries_mut().iter_mut().zip(refs).enumerate() {
-        let domid = match domains {
-            Domains::Same(domid) => domid,
-            Domains::PerRef(domids) => domids[i],
-        };
-        *entry = GrantRef { domid, r#ref };
-    }
-    req.ioctl(dev.fd()).inspect_err(|&e| dev.log(CONTEXT, c"ioctl MAP_GRANT_REF failed", e))?;
-    let index = req.header().index;
     let len = refs.len() * PAGE_SIZE;
 
     let mapped = mmap_retrying_eagain(dev, len, prot, index).and_then(|map| notify.arm(dev, CONTEXT, map, index));
@@ -310,7 +310,7 @@ fn mmap_retrying_eagain(dev: &Device, len: usize, prot: c_int, index: u64) -> Re
         match Mapping::map_shared(dev.fd(), len, prot, index) {
             Err(e) if e.errno() == libc::EAGAIN && retries < MMAP_EAGAIN_RETRIES => {
                 retries += 1;
-                std::thread::sleep(Duration::from_millis(1));
+                crate::sys::time::sleep_one_millisecond();
             }
             result => return result,
         }
@@ -363,10 +363,10 @@ pub(crate) fn dmabuf_exp_from_refs(dev: &Device, domid: u32, flags: u32, refs: &
         return Err(Error::INVALID);
     }
     let header = gntdev::DmabufExpFromRefsHeader { flags, count, fd: 0, domid };
-    let mut req = gntdev::DmabufExpRequest::new(header, refs.len())?;
-    req.entries_mut().copy_from_slice(refs);
-    req.ioctl(dev.fd()).inspect_err(|&e| dev.log(CONTEXT, c"ioctl DMABUF_EXP_FROM_REFS failed", e))?;
-    Ok(req.header().fd)
+    with_request(header, refs.iter().copied(), drop, |req| {
+        req.ioctl(dev.fd()).inspect_err(|&e| dev.log(CONTEXT, c"ioctl DMABUF_EXP_FROM_REFS failed", e))?;
+        Ok(req.header().fd)
+    })
 }
 
 pub(crate) fn dmabuf_exp_wait_released(dev: &Device, dmabuf_fd: u32, wait_to_ms: u32) -> Result<DmabufWait> {
@@ -387,10 +387,11 @@ pub(crate) fn dmabuf_imp_to_refs(dev: &Device, domid: u32, dmabuf_fd: u32, refs_
         return Err(Error::INVALID);
     }
     let header = gntdev::DmabufImpToRefsHeader { fd: dmabuf_fd, count, domid, reserved: 0 };
-    let mut req = gntdev::DmabufImpRequest::new(header, refs_out.len())?;
-    req.ioctl(dev.fd()).inspect_err(|&e| dev.log(CONTEXT, c"ioctl DMABUF_IMP_TO_REFS failed", e))?;
-    refs_out.copy_from_slice(req.entries());
-    Ok(())
+    with_request(header, std::iter::repeat_n(0, refs_out.len()), drop, |req| {
+        req.ioctl(dev.fd()).inspect_err(|&e| dev.log(CONTEXT, c"ioctl DMABUF_IMP_TO_REFS failed", e))?;
+        refs_out.iter_mut().zip(req.entries()).for_each(|(out, &r)| *out = r);
+        Ok(())
+    })
 }
 
 pub(crate) fn dmabuf_imp_release(dev: &Device, dmabuf_fd: u32) -> Result<()> {

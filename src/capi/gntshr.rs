@@ -96,7 +96,8 @@ unsafe fn share(
         let pages = u32::try_from(count).map_err(|_| Error::INVALID)?;
         // SAFETY: the caller's contract.
         let (dev, refs) = unsafe { (device(xgs)?, array_mut(refs, pages as usize)?) };
+        let slot = regions::reserve()?;
         let shared = gntshr::share(dev, domid, refs, writable != 0, notify)?;
-        Ok(regions::record(shared.into_raw(), pages, Owner::Gntshr))
+        Ok(slot.record(shared.into_raw(), pages, Owner::Gntshr))
     })
 }

@@ -1,10 +1,15 @@
 //! Variable-length ioctl requests: a fixed header followed by `count` entries, the
 //! `struct { ...; T entries[1]; }` idiom of the gntdev/gntalloc uapi.
+//!
+//! As upstream, a request of up to one page (510 map refs) lives on the stack and costs no
+//! allocation; a larger one is malloc'd for the call (upstream mmaps it, two more syscalls).
+//! Nothing is zeroed that is about to be written: the header and every entry are written once.
 
 use super::ioctl::ioctl_raw;
 use crate::error::{Error, Result};
 use std::marker::PhantomData;
-use std::mem::{align_of, size_of};
+use std::mem::{MaybeUninit, align_of, size_of};
+use std::ptr::NonNull;
 
 /// The fixed header of a variable-length ioctl argument, tied to the one request number that
 /// takes it and to the type of its trailing entries.
@@ -29,82 +34,104 @@ macro_rules! var_ioctl_headers {
 }
 pub(crate) use var_ioctl_headers;
 
-/// A zero-initialised, 8-byte aligned buffer holding header `H` followed by `count` entries `E`.
-///
-/// Zeroing matters: upstream leaves `reserved` fields as malloc garbage, the uapi asks for 0.
-pub struct VarRequest<H, E> {
-    words: Vec<u64>,
+/// Requests up to this size live on the stack: upstream's threshold (one page).
+const INLINE_BYTES: usize = 4096;
+
+/// An 8-byte aligned buffer holding header `H` followed by `count` initialised entries `E`,
+/// borrowed for one call of [`with_request`].
+pub struct VarRequest<'buf, H, E> {
+    buf: NonNull<u64>,
     count: usize,
-    _layout: PhantomData<(H, E)>,
+    _layout: PhantomData<(&'buf mut [u64], H, E)>,
 }
 
-impl<H: Copy, E: Copy> VarRequest<H, E> {
-    const ENTRIES_AT: usize = size_of::<H>();
-    const LAYOUT_OK: () =
-        assert!(align_of::<H>() <= 8 && align_of::<E>() <= 8 && size_of::<H>() % align_of::<E>() == 0);
-
-    /// Allocates room for the header and `count` entries (at least one, as the C struct
-    /// declares `entries[1]`). Allocation failure is ENOMEM, never an abort.
-    pub fn new(header: H, count: usize) -> Result<Self> {
-        let () = Self::LAYOUT_OK;
-        let bytes = count
-            .max(1)
-            .checked_mul(size_of::<E>())
-            .and_then(|n| n.checked_add(Self::ENTRIES_AT))
-            .ok_or(crate::Error::NO_MEMORY)?;
-        let mut words = Vec::new();
-        words.try_reserve_exact(bytes.div_ceil(8))?;
-        words.resize(bytes.div_ceil(8), 0);
-        let mut req = VarRequest { words, count, _layout: PhantomData };
-        *req.header_mut() = header;
-        Ok(req)
+/// Builds the request `header` + `entries` (which yields the entry count) and runs `body` on it.
+/// Up to one page it is on this function's stack; beyond, malloc'd and freed afterwards
+/// (failure is ENOMEM, never an abort; `too_big_for_the_stack` is called first, for upstream's
+/// log line). A request with no entries still has room for the one the C struct declares,
+/// zeroed.
+pub fn with_request<H: Copy, E: Copy, R>(
+    header: H,
+    entries: impl ExactSizeIterator<Item = E>,
+    too_big_for_the_stack: impl FnOnce(Error),
+    body: impl FnOnce(&mut VarRequest<'_, H, E>) -> Result<R>,
+) -> Result<R> {
+    const { assert!(align_of::<H>() <= 8 && align_of::<E>() <= 8 && size_of::<H>() % align_of::<E>() == 0) };
+    let size = entries.len().max(1).checked_mul(size_of::<E>()).and_then(|n| n.checked_add(size_of::<H>()));
+    let mut inline = MaybeUninit::<[u64; INLINE_BYTES / 8]>::uninit();
+    let (heap, bytes) = match size {
+        Some(bytes) if bytes <= INLINE_BYTES => (None, bytes),
+        _ => {
+            // SAFETY: plain malloc; a NULL result is handled here.
+            let heap = size.and_then(|bytes| NonNull::new(unsafe { libc::malloc(bytes) }.cast::<u64>()));
+            (Some(heap.ok_or(Error::NO_MEMORY).inspect_err(|&e| too_big_for_the_stack(e))?), size.unwrap_or(0))
+        }
+    };
+    let buf = heap.unwrap_or(NonNull::from(&mut inline).cast());
+    // SAFETY: `buf` is 8-aligned (the u64 array, or malloc's 16) and `bytes` long, which is
+    // room for H and max(len, 1) entries; `fill` writes only inside it.
+    let count = unsafe { fill(buf, header, entries, bytes) };
+    let result = body(&mut VarRequest { buf, count, _layout: PhantomData });
+    if let Some(heap) = heap {
+        // SAFETY: malloc'd above, freed once, no VarRequest borrowing it is left.
+        unsafe { libc::free(heap.as_ptr().cast()) };
     }
+    result
+}
 
+/// Writes the header and at most `bytes`' worth of entries (zeroing the declared one when
+/// there are none); returns how many entries were written.
+///
+/// # Safety
+/// `buf` is 8-aligned and valid for writes of `bytes` bytes, `bytes >= size_of::<H>() +
+/// size_of::<E>()`.
+unsafe fn fill<H: Copy, E: Copy>(
+    buf: NonNull<u64>,
+    header: H,
+    entries: impl Iterator<Item = E>,
+    bytes: usize,
+) -> usize {
+    let room = (bytes - size_of::<H>()) / size_of::<E>();
+    // SAFETY: the caller's contract: H fits at the 8-aligned start, and entries follow at
+    // size_of::<H>(), a multiple of align_of::<E>(), for `room` entries.
+    unsafe {
+        buf.cast::<H>().write(header);
+        let first = buf.cast::<u8>().add(size_of::<H>());
+        first.write_bytes(0, size_of::<E>());
+        let mut count = 0;
+        for entry in entries.take(room) {
+            first.cast::<E>().add(count).write(entry);
+            count += 1;
+        }
+        count
+    }
+}
+
+impl<H: Copy, E: Copy> VarRequest<'_, H, E> {
     pub fn header(&self) -> &H {
-        // SAFETY: the buffer is 8-aligned, at least size_of::<H>() long, and was initialised
-        // with a valid H in `new` (H is a plain-old-data uapi struct).
-        unsafe { &*self.words.as_ptr().cast::<H>() }
-    }
-
-    pub fn header_mut(&mut self) -> &mut H {
-        // SAFETY: as in `header`; &mut self gives exclusive access.
-        unsafe { &mut *self.words.as_mut_ptr().cast::<H>() }
+        // SAFETY: the buffer starts with the H written by `fill`, and lives for the borrow.
+        unsafe { self.buf.cast::<H>().as_ref() }
     }
 
     pub fn entries(&self) -> &[E] {
-        // SAFETY: entries start at size_of::<H>(), which is a multiple of align_of::<E>() and
-        // inside the 8-aligned buffer sized for `count` entries; the bytes are initialised
-        // (zeroed) and every bit pattern is a valid E (plain integers).
+        // SAFETY: `count` entries were written at size_of::<H>() by `fill` (the kernel writes
+        // only plain integers over them).
         unsafe {
-            std::slice::from_raw_parts(self.words.as_ptr().cast::<u8>().add(Self::ENTRIES_AT).cast::<E>(), self.count)
+            std::slice::from_raw_parts(self.buf.cast::<u8>().add(size_of::<H>()).cast::<E>().as_ptr(), self.count)
         }
-    }
-
-    pub fn entries_mut(&mut self) -> &mut [E] {
-        // SAFETY: as in `entries`; &mut self gives exclusive access.
-        unsafe {
-            std::slice::from_raw_parts_mut(
-                self.words.as_mut_ptr().cast::<u8>().add(Self::ENTRIES_AT).cast::<E>(),
-                self.count,
-            )
-        }
-    }
-
-    fn as_mut_ptr(&mut self) -> *mut libc::c_void {
-        self.words.as_mut_ptr().cast()
     }
 }
 
-impl<H: VarIoctlHeader> VarRequest<H, H::Entry> {
+impl<H: VarIoctlHeader> VarRequest<'_, H, H::Entry> {
     /// Issues `H::REQUEST` with this buffer. A header claiming more entries than the buffer
     /// holds is EINVAL: the kernel would read or write past it.
     pub fn ioctl(&mut self, fd: std::os::fd::BorrowedFd<'_>) -> Result<()> {
-        if self.header().count() as usize > self.count {
+        if self.header().count() as usize > self.count.max(1) {
             return Err(Error::INVALID);
         }
         // SAFETY: the buffer is laid out as H's uapi struct (header, then entries at
         // size_of::<H>()) with room for every entry the header announces, checked above.
-        unsafe { ioctl_raw(fd, H::REQUEST, self.as_mut_ptr()) }.map(drop)
+        unsafe { ioctl_raw(fd, H::REQUEST, self.buf.as_ptr().cast()) }.map(drop)
     }
 }
 
@@ -120,21 +147,39 @@ mod tests {
         index: u64,
     }
 
-    #[test]
-    fn entries_follow_the_header_and_start_zeroed() {
-        let mut r: VarRequest<Head, u32> = VarRequest::new(Head { count: 3, pad: 0, index: 7 }, 3).unwrap();
-        assert_eq!(r.entries(), &[0, 0, 0]);
-        r.entries_mut().copy_from_slice(&[1, 2, 3]);
-        assert_eq!(r.header().count, 3);
-        assert_eq!(r.header().index, 7);
-        assert_eq!(r.entries(), &[1, 2, 3]);
+    fn head(count: u32) -> Head {
+        Head { count, pad: 0, index: 7 }
     }
 
     #[test]
-    fn count_zero_still_has_the_declared_single_entry_of_room() {
-        let r: VarRequest<Head, u64> = VarRequest::new(Head { count: 0, pad: 0, index: 0 }, 0).unwrap();
-        assert_eq!(r.words.len() * 8, 24);
-        assert!(r.entries().is_empty());
+    fn entries_follow_the_header() {
+        let seen = with_request(head(3), [1u32, 2, 3].into_iter(), drop, |r| {
+            assert_eq!(r.header().count, 3);
+            assert_eq!(r.header().index, 7);
+            Ok(r.entries().to_vec())
+        });
+        assert_eq!(seen, Ok(vec![1, 2, 3]));
+    }
+
+    #[test]
+    fn one_page_is_on_the_stack_and_more_on_the_heap() {
+        let mut logged = None;
+        // 16 + 510 * 8 = 4096 bytes: no allocation, so nothing to log even on failure.
+        let r =
+            with_request(head(510), std::iter::repeat_n(9u64, 510), |e| logged = Some(e), |r| Ok(r.entries().len()));
+        assert_eq!((r, logged), (Ok(510), None));
+        let r = with_request(head(511), std::iter::repeat_n(9u64, 511), drop, |r| Ok(r.entries().iter().sum::<u64>()));
+        assert_eq!(r, Ok(9 * 511));
+    }
+
+    #[test]
+    fn a_request_without_entries_still_has_the_declared_one_zeroed() {
+        let r = with_request(head(0), std::iter::empty::<u64>(), drop, |r| {
+            // SAFETY: room for one entry after the 16-byte header, zeroed by `fill`.
+            let first = unsafe { r.buf.as_ptr().add(2).read() };
+            Ok((r.entries().len(), first))
+        });
+        assert_eq!(r, Ok((0, 0)));
     }
 
     impl VarIoctlHeader for Head {
@@ -148,13 +193,26 @@ mod tests {
     #[test]
     fn a_header_announcing_more_entries_than_the_buffer_holds_is_refused_before_the_ioctl() {
         let null = std::fs::File::open("/dev/null").unwrap();
-        let mut r: VarRequest<Head, u32> = VarRequest::new(Head { count: 2, pad: 0, index: 0 }, 1).unwrap();
-        assert_eq!(r.ioctl(std::os::fd::AsFd::as_fd(&null)), Err(Error::INVALID));
+        let r = with_request(head(3), [1u32, 2].into_iter(), drop, |r| r.ioctl(std::os::fd::AsFd::as_fd(&null)));
+        assert_eq!(r, Err(Error::INVALID));
     }
 
     #[test]
     fn absurd_sizes_are_enomem_not_an_abort() {
-        let r = VarRequest::<Head, u64>::new(Head { count: 0, pad: 0, index: 0 }, usize::MAX / 4);
-        assert_eq!(r.err(), Some(crate::Error::NO_MEMORY));
+        struct Lying;
+        impl Iterator for Lying {
+            type Item = u64;
+            fn next(&mut self) -> Option<u64> {
+                None
+            }
+        }
+        impl ExactSizeIterator for Lying {
+            fn len(&self) -> usize {
+                usize::MAX / 4
+            }
+        }
+        let mut logged = None;
+        let r = with_request(head(0), Lying, |e| logged = Some(e), |_| Ok(()));
+        assert_eq!((r, logged), (Err(Error::NO_MEMORY), Some(Error::NO_MEMORY)));
     }
 }
