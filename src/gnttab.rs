@@ -10,7 +10,7 @@ use crate::sys::gntdev::{self, GrantRef, MapGrantRefHeader};
 use crate::sys::mman::{Mapping, RawRegion};
 use crate::sys::toolcore::HandleBox;
 use crate::sys::toollog::Logger;
-use crate::sys::with_request;
+use crate::sys::{VarRequest, with_request};
 use std::ffi::{CStr, c_int};
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
@@ -236,6 +236,11 @@ impl RawGrantMapping<'_> {
         self.count
     }
 
+    /// Where the mapping starts (NULL once handed out or unmapped).
+    pub(crate) fn addr(&self) -> *mut libc::c_void {
+        self.map.as_ref().map_or(std::ptr::null_mut(), Mapping::addr)
+    }
+
     /// Hands the mapping to C, which unmaps it with `xengnttab_unmap` (or munmap).
     pub(crate) fn into_raw(mut self) -> *mut libc::c_void {
         self.map.take().map_or(std::ptr::null_mut(), Mapping::into_raw)
@@ -279,18 +284,22 @@ pub(crate) fn map<'a>(
     {
         return Err(Error::INVALID);
     }
-    let (same, per_ref) = match domains {
-        Domains::Same(domid) => (domid, &[][..]),
-        Domains::PerRef(domids) => (0, domids),
-    };
-    let entries =
-        refs.iter().enumerate().map(|(i, &r#ref)| GrantRef { domid: per_ref.get(i).copied().unwrap_or(same), r#ref });
     let header = MapGrantRefHeader { count, ..Default::default() };
     let too_big = |e| dev.log(CONTEXT, c"mmap of map failed", e);
-    let index = with_request(header, entries, too_big, |req| {
+    let ioctl = |req: &mut VarRequest<'_, MapGrantRefHeader, GrantRef>| {
         req.ioctl(dev.fd()).inspect_err(|&e| dev.log(CONTEXT, c"ioctl MAP_GRANT_REF failed", e))?;
         Ok(req.header().index)
-    })?;
+    };
+    // One loop per kind of domain list, each as plain as upstream's.
+    let index = match domains {
+        Domains::Same(domid) => {
+            with_request(header, refs.iter().map(|&r#ref| GrantRef { domid, r#ref }), too_big, ioctl)
+        }
+        Domains::PerRef(domids) => {
+            let entries = refs.iter().zip(domids).map(|(&r#ref, &domid)| GrantRef { domid, r#ref });
+            with_request(header, entries, too_big, ioctl)
+        }
+    }?;
     let len = refs.len() * PAGE_SIZE;
 
     let mapped = mmap_retrying_eagain(dev, len, prot, index).and_then(|map| notify.arm(dev, CONTEXT, map, index));

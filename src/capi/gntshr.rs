@@ -96,8 +96,9 @@ unsafe fn share(
         let pages = u32::try_from(count).map_err(|_| Error::INVALID)?;
         // SAFETY: the caller's contract.
         let (dev, refs) = unsafe { (device(xgs)?, array_mut(refs, pages as usize)?) };
-        let slot = regions::reserve()?;
         let shared = gntshr::share(dev, domid, refs, writable != 0, notify)?;
-        Ok(slot.record(shared.into_raw(), pages, Owner::Gntshr))
+        // Unshared again (on drop) if it cannot be recorded.
+        regions::record(shared.addr(), pages, Owner::Gntshr)?;
+        Ok(shared.into_raw())
     })
 }

@@ -228,9 +228,9 @@ unsafe fn map(
     ffi_call(null_mut(), || {
         // SAFETY: the caller's contract.
         let dev = unsafe { device(xgt)? };
-        let slot = regions::reserve()?;
         let mapping = gnttab::map(dev, domains, refs, prot, notify)?;
-        let pages = mapping.pages();
-        Ok(slot.record(mapping.into_raw(), pages, Owner::Gnttab(dev.id())))
+        // Unmapped again (on drop) if it cannot be recorded.
+        regions::record(mapping.addr(), mapping.pages(), Owner::Gnttab(dev.id()))?;
+        Ok(mapping.into_raw())
     })
 }

@@ -12,15 +12,15 @@
 //! changes with every claim, so a take that read a slot's owner and count can only succeed
 //! if the slot still holds that same region. Threads never wait for each other, and a child
 //! forked while another thread was half-way through an update finds nothing held: at worst
-//! one slot stays reserved in the child. Slots are scanned up to the highest one ever used,
-//! so with a few live regions an operation reads a few words. The first 64 slots are static;
-//! more come in zeroed chunks that are never freed.
+//! one slot stays reserved in the child. A region's search starts at a slot hashed from its
+//! address, so with few live regions recording and taking read one slot each; only a refused
+//! address reads them all. The first 64 slots are static; more come in zeroed chunks that are
+//! never freed.
 
 use crate::error::{Error, Result};
 use crate::sys::PAGE_SIZE;
 use crate::sys::chain::{NextChunk, Zeroable};
 use std::ffi::c_void;
-use std::mem::ManuallyDrop;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering::*};
 
 /// Who may take a region down: the gnttab handle (its device id) that mapped it, or any
@@ -56,8 +56,6 @@ struct Slot {
 }
 
 struct Chunk {
-    /// One past the highest slot ever claimed: scans stop there.
-    used: AtomicUsize,
     slots: [Slot; SLOTS],
     next: NextChunk<Chunk>,
 }
@@ -66,89 +64,58 @@ struct Chunk {
 unsafe impl Zeroable for Chunk {}
 
 static FIRST: Chunk = Chunk {
-    used: AtomicUsize::new(0),
     slots: [const { Slot { word: AtomicUsize::new(0), owner: AtomicU64::new(0), pages: AtomicU32::new(0) } }; SLOTS],
     next: NextChunk::new(),
 };
 
+#[cfg(test)]
 fn chunks() -> impl Iterator<Item = &'static Chunk> {
     std::iter::successors(Some(&FIRST), |chunk| chunk.next.get())
-}
-
-/// Every slot that was ever claimed.
-fn used_slots() -> impl Iterator<Item = &'static Slot> {
-    chunks().flat_map(|chunk| chunk.slots.iter().take(chunk.used.load(Acquire)))
 }
 
 fn start_of(word: usize) -> usize {
     word & !GENERATION
 }
 
-fn end(start: usize, pages: u32) -> usize {
-    start.saturating_add(pages as usize * PAGE_SIZE)
+/// Where a region's search starts in every chunk: Fibonacci hashing of its page number, so
+/// that with few live regions a lookup reads one slot.
+fn home(start: usize) -> usize {
+    (start >> 12).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (usize::BITS - SLOTS.trailing_zeros())
 }
 
-/// A slot claimed for a region about to be mapped; freed again if dropped unpublished.
-pub(crate) struct Reservation {
-    slot: &'static Slot,
-    generation: usize,
+/// The slots of `chunk` in search order for `start`.
+fn probe(chunk: &'static Chunk, start: usize) -> impl Iterator<Item = &'static Slot> {
+    let home = home(start);
+    (0..SLOTS).map(move |i| &chunk.slots[(home + i) % SLOTS])
 }
 
-/// Claims a free slot before a map or share, so that recording its result cannot fail.
-/// ENOMEM only if every slot is taken and no chunk can be added.
-pub(crate) fn reserve() -> Result<Reservation> {
+/// Records a region just returned by a map or share, which only this library may then take
+/// down: the first free slot from its home, in the first chunk that has one. A slot on the way
+/// holding the same start is stale (the kernel handed that address out again, so the caller
+/// munmapped it behind our back) and is reused. ENOMEM only if every slot is taken and no
+/// chunk can be added.
+pub(crate) fn record(addr: *mut c_void, pages: u32, owner: Owner) -> Result<()> {
+    let start = addr as usize;
+    if start <= RESERVED || start & GENERATION != 0 {
+        return Err(Error::INVALID); // mmap never returns these
+    }
     let mut chunk = &FIRST;
     loop {
-        for (i, slot) in chunk.slots.iter().enumerate() {
+        for slot in probe(chunk, start) {
             let word = slot.word.load(Relaxed);
-            if start_of(word) != 0 {
+            let other = start_of(word);
+            if other != 0 && other != start {
                 continue;
             }
             let generation = (word + 1) & GENERATION;
             if slot.word.compare_exchange(word, RESERVED | generation, Acquire, Relaxed).is_ok() {
-                if chunk.used.load(Relaxed) <= i {
-                    chunk.used.fetch_max(i + 1, Release);
-                }
-                return Ok(Reservation { slot, generation });
+                slot.owner.store(owner.code(), Release);
+                slot.pages.store(pages, Release);
+                slot.word.store(start | generation, Release);
+                return Ok(());
             }
         }
         chunk = chunk.next.get_or_grow().ok_or(Error::NO_MEMORY)?;
-    }
-}
-
-impl Reservation {
-    /// Records a region just returned to C and passes it through; NULL (a failure) is not
-    /// recorded and frees the slot.
-    pub(crate) fn record(self, addr: *mut c_void, pages: u32, owner: Owner) -> *mut c_void {
-        let start = addr as usize;
-        if start <= RESERVED || start & GENERATION != 0 {
-            return addr; // NULL; mmap never returns the others
-        }
-        forget_stale(start, end(start, pages));
-        let this = ManuallyDrop::new(self);
-        this.slot.owner.store(owner.code(), Release);
-        this.slot.pages.store(pages, Release);
-        this.slot.word.store(start | this.generation, Release);
-        addr
-    }
-}
-
-impl Drop for Reservation {
-    fn drop(&mut self) {
-        self.slot.word.store(self.generation, Release);
-    }
-}
-
-/// The kernel handed out `[start, end)`, so any recorded region overlapping it is stale: it
-/// was munmapped behind our back (plain munmap, or an unmap whose last step failed).
-fn forget_stale(start: usize, end_: usize) {
-    for slot in used_slots() {
-        let word = slot.word.load(Acquire);
-        let other = start_of(word);
-        if other > RESERVED && other < end_ && end(other, slot.pages.load(Acquire)) > start {
-            // Fails only if the slot changed meanwhile, and then it no longer holds that region.
-            let _ = slot.word.compare_exchange(word, word & GENERATION, AcqRel, Relaxed);
-        }
     }
 }
 
@@ -159,23 +126,26 @@ pub(crate) fn take(addr: *mut c_void, pages: u32, owner: Owner) -> Result<()> {
     if start <= RESERVED || start & GENERATION != 0 {
         return Err(Error::INVALID);
     }
-    for slot in used_slots() {
-        loop {
-            let word = slot.word.load(Acquire);
-            if start_of(word) != start {
-                break;
-            }
-            if slot.pages.load(Acquire) == pages && slot.owner.load(Acquire) == owner.code() {
-                if slot.word.compare_exchange(word, word & GENERATION, AcqRel, Relaxed).is_ok() {
-                    return Ok(());
+    let mut chunk = &FIRST;
+    loop {
+        for slot in probe(chunk, start) {
+            loop {
+                let word = slot.word.load(Acquire);
+                if start_of(word) != start {
+                    break;
                 }
-            } else if slot.word.load(Acquire) == word {
-                break; // really another region's owner or size
+                if slot.pages.load(Acquire) == pages && slot.owner.load(Acquire) == owner.code() {
+                    if slot.word.compare_exchange(word, word & GENERATION, AcqRel, Relaxed).is_ok() {
+                        return Ok(());
+                    }
+                } else if slot.word.load(Acquire) == word {
+                    break; // really another region's owner or size
+                }
+                // The slot changed under us: look again.
             }
-            // The slot changed under us: look again.
         }
+        chunk = chunk.next.get().ok_or(Error::INVALID)?;
     }
-    Err(Error::INVALID)
 }
 
 #[cfg(test)]
@@ -188,7 +158,7 @@ mod tests {
     }
 
     fn record(addr: *mut c_void, pages: u32, owner: Owner) -> *mut c_void {
-        reserve().unwrap().record(addr, pages, owner)
+        super::record(addr, pages, owner).map_or(std::ptr::null_mut(), |()| addr)
     }
 
     #[test]
@@ -204,23 +174,21 @@ mod tests {
     }
 
     #[test]
-    fn a_new_region_replaces_stale_overlapping_ones() {
-        record(at(100), 2, Owner::Gntshr);
-        record(at(103), 2, Owner::Gntshr);
-        record(at(106), 1, Owner::Gntshr);
-        record(at(101), 3, Owner::Gntshr); // overlaps the first two, not the third
+    fn a_new_region_at_a_stale_regions_start_replaces_it() {
+        let owner = Owner::Gnttab(1_000_004);
+        record(at(100), 2, Owner::Gntshr); // then munmapped behind the library's back
+        record(at(100), 1, owner); // the kernel hands the address out again
         assert_eq!(take(at(100), 2, Owner::Gntshr), Err(Error::INVALID));
-        assert_eq!(take(at(103), 2, Owner::Gntshr), Err(Error::INVALID));
-        assert_eq!(take(at(101), 3, Owner::Gntshr), Ok(()));
-        assert_eq!(take(at(106), 1, Owner::Gntshr), Ok(()));
+        assert_eq!(take(at(100), 1, owner), Ok(()));
+        assert_eq!(take(at(100), 1, owner), Err(Error::INVALID));
     }
 
     #[test]
-    fn null_is_never_recorded_and_an_unpublished_slot_is_freed() {
-        assert!(record(std::ptr::null_mut(), 1, Owner::Gntshr).is_null());
-        assert_eq!(take(std::ptr::null_mut(), 1, Owner::Gntshr), Err(Error::INVALID));
-        drop(reserve().unwrap());
-        assert_eq!(take(RESERVED as *mut c_void, 1, Owner::Gntshr), Err(Error::INVALID));
+    fn null_reserved_and_unaligned_addresses_are_never_recorded() {
+        for addr in [0, RESERVED, 0x7e00_0000_0010] {
+            assert_eq!(super::record(addr as *mut c_void, 1, Owner::Gntshr), Err(Error::INVALID));
+            assert_eq!(take(addr as *mut c_void, 1, Owner::Gntshr), Err(Error::INVALID));
+        }
     }
 
     #[test]
@@ -284,7 +252,7 @@ mod tests {
                 // SAFETY: plain syscalls in the child.
                 unsafe { libc::alarm(5) };
                 let owner = Owner::Gnttab(5_000_000);
-                let ok = reserve().is_ok_and(|r| r.record(at(30_000), 2, owner) == at(30_000))
+                let ok = super::record(at(30_000), 2, owner).is_ok()
                     && take(at(30_000), 2, owner).is_ok()
                     && take(at(30_000), 2, owner).is_err();
                 // SAFETY: one byte from a live local; then leave without the parent's atexit
