@@ -9,7 +9,7 @@ use crate::sys::gntalloc::{self, AllocGrefHeader, GNTALLOC_FLAG_WRITABLE};
 use crate::sys::mman::{Mapping, RawRegion};
 use crate::sys::toolcore::HandleBox;
 use crate::sys::toollog::Logger;
-use crate::sys::with_request;
+use crate::sys::with_output_request;
 use std::ffi::CStr;
 use std::ops::{Deref, DerefMut};
 
@@ -120,6 +120,7 @@ impl DerefMut for SharedPages {
 /// Upstream's osdep share: ALLOC_GREF, mmap, optional SET_UNMAP_NOTIFY, then always
 /// DEALLOC_GREF so the pages live exactly as long as the mapping. The refs are written to
 /// `refs_out` even when the notify step fails (as upstream does), never when mmap fails.
+#[inline(always)]
 pub(crate) fn share(
     dev: &Device,
     domid: u32,
@@ -135,7 +136,7 @@ pub(crate) fn share(
         count,
         index: 0,
     };
-    with_request(header, std::iter::repeat_n(0, refs_out.len()), drop, |req| {
+    with_output_request(header, refs_out.len(), drop, |req| {
         req.ioctl(dev.fd()).inspect_err(|&e| dev.log(CONTEXT, c"ioctl failed", e))?;
         let index = req.header().index;
         let len = refs_out.len() * PAGE_SIZE;
@@ -147,7 +148,7 @@ pub(crate) fn share(
             }
             Ok(map) => {
                 let notified = notify.arm(dev, CONTEXT, map, index);
-                refs_out.iter_mut().zip(req.entries()).for_each(|(out, &r)| *out = r);
+                req.copy_entries_to(refs_out);
                 notified
             }
         };

@@ -10,7 +10,7 @@ use crate::sys::gntdev::{self, GrantRef, MapGrantRefHeader};
 use crate::sys::mman::{Mapping, RawRegion};
 use crate::sys::toolcore::HandleBox;
 use crate::sys::toollog::Logger;
-use crate::sys::{VarRequest, with_request};
+use crate::sys::{VarRequest, with_output_request, with_request};
 use std::ffi::{CStr, c_int};
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
@@ -271,6 +271,7 @@ impl Drop for RawGrantMapping<'_> {
 
 /// Upstream's osdep grant map: MAP_GRANT_REF, mmap (EAGAIN retried), optional
 /// SET_UNMAP_NOTIFY; on failure the driver slot is released and nothing stays mapped.
+#[inline(always)]
 pub(crate) fn map<'a>(
     dev: &'a Device,
     domains: Domains<'_>,
@@ -396,9 +397,9 @@ pub(crate) fn dmabuf_imp_to_refs(dev: &Device, domid: u32, dmabuf_fd: u32, refs_
         return Err(Error::INVALID);
     }
     let header = gntdev::DmabufImpToRefsHeader { fd: dmabuf_fd, count, domid, reserved: 0 };
-    with_request(header, std::iter::repeat_n(0, refs_out.len()), drop, |req| {
+    with_output_request(header, refs_out.len(), drop, |req| {
         req.ioctl(dev.fd()).inspect_err(|&e| dev.log(CONTEXT, c"ioctl DMABUF_IMP_TO_REFS failed", e))?;
-        refs_out.iter_mut().zip(req.entries()).for_each(|(out, &r)| *out = r);
+        req.copy_entries_to(refs_out);
         Ok(())
     })
 }

@@ -51,7 +51,7 @@ ioctl_args! {
 }
 
 var_ioctl_headers! {
-    AllocGrefHeader => IOCTL_GNTALLOC_ALLOC_GREF, u32,
+    AllocGrefHeader => IOCTL_GNTALLOC_ALLOC_GREF, u32, true,
 }
 
 pub fn dealloc_gref(fd: BorrowedFd<'_>, index: u64, count: u32) -> Result<()> {

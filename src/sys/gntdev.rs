@@ -193,9 +193,9 @@ ioctl_args! {
 }
 
 var_ioctl_headers! {
-    MapGrantRefHeader => IOCTL_GNTDEV_MAP_GRANT_REF, GrantRef,
-    DmabufExpFromRefsHeader => IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS, u32,
-    DmabufImpToRefsHeader => IOCTL_GNTDEV_DMABUF_IMP_TO_REFS, u32,
+    MapGrantRefHeader => IOCTL_GNTDEV_MAP_GRANT_REF, GrantRef, false,
+    DmabufExpFromRefsHeader => IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS, u32, false,
+    DmabufImpToRefsHeader => IOCTL_GNTDEV_DMABUF_IMP_TO_REFS, u32, true,
 }
 
 pub fn unmap_grant_ref(fd: BorrowedFd<'_>, index: u64, count: u32) -> Result<()> {

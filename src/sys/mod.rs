@@ -18,7 +18,7 @@ pub mod toollog;
 mod uapi_check;
 mod var_request;
 
-pub use var_request::{VarRequest, with_request};
+pub use var_request::{VarRequest, with_output_request, with_request};
 
 /// Xen's grant page size. Upstream hard-codes `XC_PAGE_SIZE` the same way, whatever the OS
 /// page size is.

@@ -15,6 +15,8 @@ use std::ptr::NonNull;
 /// takes it and to the type of its trailing entries.
 pub trait VarIoctlHeader: Copy {
     const REQUEST: libc::c_ulong;
+    /// Whether the kernel writes the entries (on success) instead of reading them.
+    const KERNEL_WRITES: bool;
     type Entry: Copy;
     /// How many entries the kernel reads or writes for this header.
     fn count(&self) -> u32;
@@ -22,9 +24,10 @@ pub trait VarIoctlHeader: Copy {
 
 /// Implements [`VarIoctlHeader`] for uapi headers whose `count` field gives the entry count.
 macro_rules! var_ioctl_headers {
-    ($($header:ty => $request:expr, $entry:ty),* $(,)?) => {
+    ($($header:ty => $request:expr, $entry:ty, $kernel_writes:expr),* $(,)?) => {
         $(impl VarIoctlHeader for $header {
             const REQUEST: libc::c_ulong = $request;
+            const KERNEL_WRITES: bool = $kernel_writes;
             type Entry = $entry;
             fn count(&self) -> u32 {
                 self.count
@@ -41,7 +44,10 @@ const INLINE_BYTES: usize = 4096;
 /// borrowed for one call of [`with_request`].
 pub struct VarRequest<'buf, H, E> {
     buf: NonNull<u64>,
-    count: usize,
+    /// Entries the buffer has room for.
+    room: usize,
+    /// Entries initialised, by `fill` or by the kernel.
+    filled: usize,
     _layout: PhantomData<(&'buf mut [u64], H, E)>,
 }
 
@@ -56,8 +62,37 @@ pub fn with_request<H: Copy, E: Copy, R>(
     too_big_for_the_stack: impl FnOnce(Error),
     body: impl FnOnce(&mut VarRequest<'_, H, E>) -> Result<R>,
 ) -> Result<R> {
+    let len = entries.len();
+    // SAFETY: `with_buffer` passes a buffer with room for `room` entries after the header.
+    let fill = |buf, room| unsafe { fill::<H, E>(buf, entries, room) };
+    with_buffer(header, len, too_big_for_the_stack, fill, body)
+}
+
+/// As [`with_request`], for a request whose `count` entries the kernel writes: nothing is
+/// written into them beforehand, and [`VarRequest::entries`] shows them once the ioctl
+/// succeeded.
+#[inline(always)]
+pub fn with_output_request<H: Copy, E: Copy, R>(
+    header: H,
+    count: usize,
+    too_big_for_the_stack: impl FnOnce(Error),
+    body: impl FnOnce(&mut VarRequest<'_, H, E>) -> Result<R>,
+) -> Result<R> {
+    with_buffer(header, count, too_big_for_the_stack, |_, _| 0, body)
+}
+
+/// The buffer of both: header written, the declared first entry zeroed, then `fill(buf, room)`
+/// initialises the entries and says how many.
+#[inline]
+fn with_buffer<H: Copy, E: Copy, R>(
+    header: H,
+    len: usize,
+    too_big_for_the_stack: impl FnOnce(Error),
+    fill: impl FnOnce(NonNull<u64>, usize) -> usize,
+    body: impl FnOnce(&mut VarRequest<'_, H, E>) -> Result<R>,
+) -> Result<R> {
     const { assert!(align_of::<H>() <= 8 && align_of::<E>() <= 8 && size_of::<H>() % align_of::<E>() == 0) };
-    let size = entries.len().max(1).checked_mul(size_of::<E>()).and_then(|n| n.checked_add(size_of::<H>()));
+    let size = len.max(1).checked_mul(size_of::<E>()).and_then(|n| n.checked_add(size_of::<H>()));
     let mut inline = MaybeUninit::<[u64; INLINE_BYTES / 8]>::uninit();
     let (heap, bytes) = match size {
         Some(bytes) if bytes <= INLINE_BYTES => (None, bytes),
@@ -68,10 +103,15 @@ pub fn with_request<H: Copy, E: Copy, R>(
         }
     };
     let buf = heap.unwrap_or(NonNull::from(&mut inline).cast());
-    // SAFETY: `buf` is 8-aligned (the u64 array, or malloc's 16) and `bytes` long, which is
-    // room for H and max(len, 1) entries; `fill` writes only inside it.
-    let count = unsafe { fill(buf, header, entries, bytes) };
-    let result = body(&mut VarRequest { buf, count, _layout: PhantomData });
+    let room = (bytes - size_of::<H>()) / size_of::<E>();
+    // SAFETY: `buf` is 8-aligned (the u64 array, or malloc's 16) and `bytes` long: room for H
+    // and `room` >= 1 entries at size_of::<H>(), a multiple of align_of::<E>().
+    unsafe {
+        buf.cast::<H>().write(header);
+        buf.cast::<u8>().add(size_of::<H>()).write_bytes(0, size_of::<E>());
+    }
+    let filled = fill(buf, room);
+    let result = body(&mut VarRequest { buf, room, filled, _layout: PhantomData });
     if let Some(heap) = heap {
         // SAFETY: malloc'd above, freed once, no VarRequest borrowing it is left.
         unsafe { libc::free(heap.as_ptr().cast()) };
@@ -79,28 +119,19 @@ pub fn with_request<H: Copy, E: Copy, R>(
     result
 }
 
-/// Writes the header and at most `bytes`' worth of entries (zeroing the declared one when
-/// there are none); returns how many entries were written.
+/// Writes at most `room` entries after the header; returns how many.
 ///
 /// # Safety
-/// `buf` is 8-aligned and valid for writes of `bytes` bytes, `bytes >= size_of::<H>() +
-/// size_of::<E>()`.
-unsafe fn fill<H: Copy, E: Copy>(
-    buf: NonNull<u64>,
-    header: H,
-    entries: impl Iterator<Item = E>,
-    bytes: usize,
-) -> usize {
-    let room = (bytes - size_of::<H>()) / size_of::<E>();
-    // SAFETY: the caller's contract: H fits at the 8-aligned start, and entries follow at
-    // size_of::<H>(), a multiple of align_of::<E>(), for `room` entries.
+/// `buf` is 8-aligned and has room for an H followed by `room` entries.
+#[inline(always)]
+unsafe fn fill<H, E>(buf: NonNull<u64>, entries: impl Iterator<Item = E>, room: usize) -> usize {
+    // SAFETY: the caller's contract: entries start at size_of::<H>(), a multiple of
+    // align_of::<E>(), with room for `room` of them.
     unsafe {
-        buf.cast::<H>().write(header);
-        let first = buf.cast::<u8>().add(size_of::<H>());
-        first.write_bytes(0, size_of::<E>());
+        let first = buf.cast::<u8>().add(size_of::<H>()).cast::<E>();
         let mut count = 0;
         for entry in entries.take(room) {
-            first.cast::<E>().add(count).write(entry);
+            first.add(count).write(entry);
             count += 1;
         }
         count
@@ -113,11 +144,24 @@ impl<H: Copy, E: Copy> VarRequest<'_, H, E> {
         unsafe { self.buf.cast::<H>().as_ref() }
     }
 
-    pub fn entries(&self) -> &[E] {
-        // SAFETY: `count` entries were written at size_of::<H>() by `fill` (the kernel writes
-        // only plain integers over them).
+    /// Copies the initialised entries into `out`, as many as both hold (one memcpy).
+    pub fn copy_entries_to(&self, out: &mut [E]) {
+        let n = self.filled.min(out.len());
+        // SAFETY: `n` initialised entries at size_of::<H>() (see `entries`) into `out`, which
+        // holds at least `n`; a local buffer never overlaps the caller's slice.
         unsafe {
-            std::slice::from_raw_parts(self.buf.cast::<u8>().add(size_of::<H>()).cast::<E>().as_ptr(), self.count)
+            let first = self.buf.cast::<u8>().add(size_of::<H>()).cast::<E>();
+            std::ptr::copy_nonoverlapping(first.as_ptr(), out.as_mut_ptr(), n);
+        }
+    }
+
+    /// The initialised entries: those written by `with_request`, or those the kernel wrote.
+    #[cfg(test)]
+    pub fn entries(&self) -> &[E] {
+        // SAFETY: `filled` entries at size_of::<H>() were written by `fill` or by the kernel
+        // (plain integers).
+        unsafe {
+            std::slice::from_raw_parts(self.buf.cast::<u8>().add(size_of::<H>()).cast::<E>().as_ptr(), self.filled)
         }
     }
 }
@@ -125,13 +169,19 @@ impl<H: Copy, E: Copy> VarRequest<'_, H, E> {
 impl<H: VarIoctlHeader> VarRequest<'_, H, H::Entry> {
     /// Issues `H::REQUEST` with this buffer. A header claiming more entries than the buffer
     /// holds is EINVAL: the kernel would read or write past it.
+    /// On success, the entries the kernel writes (`KERNEL_WRITES`) become readable.
     pub fn ioctl(&mut self, fd: std::os::fd::BorrowedFd<'_>) -> Result<()> {
-        if self.header().count() as usize > self.count.max(1) {
+        let count = self.header().count() as usize;
+        if count > self.room {
             return Err(Error::INVALID);
         }
         // SAFETY: the buffer is laid out as H's uapi struct (header, then entries at
         // size_of::<H>()) with room for every entry the header announces, checked above.
-        unsafe { ioctl_raw(fd, H::REQUEST, self.buf.as_ptr().cast()) }.map(drop)
+        unsafe { ioctl_raw(fd, H::REQUEST, self.buf.as_ptr().cast()) }?;
+        if H::KERNEL_WRITES {
+            self.filled = count;
+        }
+        Ok(())
     }
 }
 
@@ -184,6 +234,7 @@ mod tests {
 
     impl VarIoctlHeader for Head {
         const REQUEST: libc::c_ulong = 0;
+        const KERNEL_WRITES: bool = true;
         type Entry = u32;
         fn count(&self) -> u32 {
             self.count
@@ -195,6 +246,19 @@ mod tests {
         let null = std::fs::File::open("/dev/null").unwrap();
         let r = with_request(head(3), [1u32, 2].into_iter(), drop, |r| r.ioctl(std::os::fd::AsFd::as_fd(&null)));
         assert_eq!(r, Err(Error::INVALID));
+    }
+
+    #[test]
+    fn an_output_requests_entries_are_readable_only_after_the_kernel_wrote_them() {
+        let null = std::fs::File::open("/dev/null").unwrap();
+        let mut out = [7u32; 3];
+        let r = with_output_request(head(3), 3, drop, |r: &mut VarRequest<'_, Head, u32>| {
+            assert!(r.entries().is_empty());
+            r.copy_entries_to(&mut out);
+            r.ioctl(std::os::fd::AsFd::as_fd(&null)) // ENOTTY: still nothing written
+                .inspect_err(|_| assert!(r.entries().is_empty()))
+        });
+        assert_eq!((r, out), (Err(Error::from_errno(libc::ENOTTY)), [7, 7, 7]));
     }
 
     #[test]
