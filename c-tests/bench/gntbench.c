@@ -11,7 +11,7 @@
  *                                     is bracketed by write(-1, "BENCH+ <row>") and
  *                                     write(-1, "BENCH- <row>") from the thread running it,
  *                                     and "C <row> <ops>" lines give the op count per row
- *        Under valgrind --tool=callgrind --toggle-collect=loop, count mode also dumps callgrind's
+ *        Under valgrind --tool=callgrind --toggle-collect=count_ops, count mode also dumps callgrind's
  *        counters once per row (CALLGRIND_DUMP_STATS_AT("<row>"), zeroed before the row), so
  *        each dump holds the instructions of exactly that row's `count` ops and whatever
  *        they called: the lab's instruction table (compat/lab/suites/bench/15-instr.*).
@@ -187,12 +187,18 @@ static void on_alarm(int sig)
 /* Time mode: batches of about an eighth of the budget until it is spent, so the clock is
  * read a few times per row, not once per op. A batch at most doubles the last one, so one
  * odd clock reading cannot turn into a batch of millions. Returns the ops done. */
-__attribute__((noinline)) static long loop(const struct row *r, int slot, atomic_int *stop)
+/* Count mode's ops alone, without the markers around them: callgrind collects only in here. */
+__attribute__((noinline)) static void count_ops(const struct row *r, int slot)
+{
+    for (long i = 0; i < count_iters; i++) r->op(slot);
+}
+
+static long loop(const struct row *r, int slot, atomic_int *stop)
 {
     long ops = 0;
     if (counting) {
         marker('+', r->name);
-        for (long i = 0; i < count_iters; i++) r->op(slot);
+        count_ops(r, slot);
         marker('-', r->name);
         return count_iters;
     }

@@ -1,4 +1,4 @@
-# Sums one callgrind dump (one row of `gntbench count` under --toggle-collect=loop) by object:
+# Sums one callgrind dump (one row of `gntbench count` under --toggle-collect=count_ops) by object:
 #   @@instr <cfg> <row> <user> <floor> lib=<n> libc=<n> xtl=<n> xtc=<n> other=<n>
 # user:  every instruction outside gntbench itself: the library, libc (malloc included),
 #        libxentoollog, libxentoolcore, the dynamic linker;

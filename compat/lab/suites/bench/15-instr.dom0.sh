@@ -1,6 +1,6 @@
 # Instructions per call, counted by callgrind (valgrind passes gntdev's and gntalloc's ioctls
 # through): `gntbench count` runs every row INSTR_ITERS times with each library; callgrind
-# collects only inside gntbench's loop() (--toggle-collect) and dumps once per row, so a dump
+# collects only inside gntbench's count_ops() (--toggle-collect) and dumps once per row, so a dump
 # holds exactly that row's calls and everything they ran in user space. 15-instr.awk sums each
 # dump by object; 15-instr.host.sh makes the table.
 INSTR_ITERS=20 INSTR_DUMP=
@@ -13,7 +13,7 @@ bad=
 for c in deb lp; do
   rm -f /tmp/cg.*
   run $c env VALGRIND_LIB=/tests/valgrind timeout 900 /tests/valgrind/valgrind --tool=callgrind \
-    '--toggle-collect=loop*' --callgrind-out-file=/tmp/cg.%p $T/gntbench-cg count $INSTR_ITERS \
+    '--toggle-collect=count_ops*' --callgrind-out-file=/tmp/cg.%p $T/gntbench-cg count $INSTR_ITERS \
     > /tmp/ic-$c.out 2>/tmp/ic-$c.err
   rc=$?
   lib=$(sed -n 's/^LIB //p' /tmp/ic-$c.out)
