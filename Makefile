@@ -14,7 +14,7 @@ CC ?= cc
 CARGO ?= cargo
 
 B := build
-RUST_ARCHIVE := target/release/libxengnttab.a
+RUST_ARCHIVE := target/capi/libxengnttab.a
 SO := $(B)/libxengnttab.so.1.2
 EXPORTS := $(shell grep -o 'xeng[a-z_]*;' libxengnttab.map | tr -d ';')
 
@@ -24,21 +24,26 @@ all: $(SO) $(B)/libxengnttab.a
 
 # cargo decides itself whether anything changed; build.rs regenerates include/xengnttab.h.
 $(RUST_ARCHIVE): FORCE
-	$(CARGO) build --release --locked --lib
+	$(CARGO) build --profile capi --locked --lib
 
-# One relocatable object holding our code plus the parts of std it uses, with every symbol
-# but the 20 exports made local and std's embedded LLVM bitcode dropped (it trips ar's LTO plugin). rustc's cdylib would impose its own version script and
-# lose VERS_1.0/1.1/1.2, so the .so is linked from this object instead.
-$(B)/xengnttab.o: $(RUST_ARCHIVE) libxengnttab.map
+# One relocatable object holding our code plus the few parts of core/std it uses, with every
+# symbol but the 20 exports made local and std's embedded LLVM bitcode dropped (it trips ar's
+# LTO plugin). rustc's cdylib would impose its own version script and lose VERS_1.0/1.1/1.2, so
+# the .so is linked from this object instead. xengnttab.syms.o keeps every symbol name for
+# compat/check-no-panic; xengnttab.o also drops the symbols no relocation needs, among them
+# the undefined references of std sections that --gc-sections discarded (__tls_get_addr
+# would otherwise make ld-linux a DT_NEEDED).
+$(B)/xengnttab.o: $(RUST_ARCHIVE) libxengnttab.map Makefile
 	@mkdir -p $(B)
 	$(CC) -nostdlib -r -Wl,--gc-sections $(EXPORTS:%=-Wl,-u,%) -o $@.full $(RUST_ARCHIVE)
-	objcopy --strip-debug --remove-section=.llvmbc --remove-section=.llvmcmd $(EXPORTS:%=--keep-global-symbol=%) $@.full $@
+	objcopy --strip-debug --remove-section=.llvmbc --remove-section=.llvmcmd $(EXPORTS:%=--keep-global-symbol=%) $@.full $(B)/xengnttab.syms.o
+	objcopy --strip-unneeded $(EXPORTS:%=--keep-global-symbol=%) $(B)/xengnttab.syms.o $@
 	@rm -f $@.full
 
-# -static-libgcc: the unwinder comes from libgcc_eh, so DT_NEEDED stays libxentoollog,
-# libxentoolcore and libc (plus ld-linux, for std's thread-locals).
+# DT_NEEDED is upstream's: libxentoollog, libxentoolcore and libc (panic=abort and no panic
+# path left: no unwinder, no std runtime).
 $(SO): $(B)/xengnttab.o libxengnttab.map
-	$(CC) -shared -s -static-libgcc -o $@ $< \
+	$(CC) -shared -s -o $@ $< \
 		-Wl,--version-script=libxengnttab.map -Wl,-soname,libxengnttab.so.1 \
 		-Wl,-z,now -Wl,--gc-sections -Wl,--as-needed -Wl,--no-undefined \
 		-lxentoollog -lxentoolcore

@@ -2,10 +2,11 @@
 
 use crate::error::{Error, Result};
 use crate::sys::device;
-use crate::sys::toolcore::Registration;
+use crate::sys::toolcore::HandleBox;
 use crate::sys::toollog::Logger;
 use std::ffi::{CStr, c_int};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Which node to open, and how upstream opens it.
 #[derive(Clone, Copy)]
@@ -27,35 +28,35 @@ pub(crate) const GNTALLOC: DeviceKind =
 pub(crate) const DEV_NULL_FOR_TESTS: DeviceKind =
     DeviceKind { path: c"/dev/null", open_flags: libc::O_CLOEXEC, register_with_toolcore: true };
 
-/// Fields drop in declaration order, which is upstream's close order: deregister, close, then
-/// destroy the logger.
+/// Fields drop in declaration order, which is upstream's close order (after deregistering,
+/// which the [`HandleBox`] does first): close, then destroy the logger.
 #[derive(Debug)]
 pub(crate) struct Device {
-    registration: Option<Registration>,
     fd: OwnedFd,
     logger: Logger,
-}
-
-impl std::fmt::Debug for Registration {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Registration")
-    }
+    id: u64,
 }
 
 impl Device {
-    /// Upstream's open sequence: register, make the logger (stderr by default), open the node.
-    /// Open failures are not logged.
-    pub(crate) fn open(kind: DeviceKind, logger: Option<Logger>) -> Result<Device> {
-        let registration = kind.register_with_toolcore.then(Registration::register);
-        let logger = match logger {
-            Some(logger) => logger,
-            None => Logger::stderr().ok_or(Error::NO_MEMORY)?,
+    /// Upstream's open sequence, in one allocation as upstream's: allocate the handle,
+    /// register it with xentoolcore (gntdev only), make the logger (stderr by default), open
+    /// the node. Open failures are not logged.
+    pub(crate) fn open(kind: DeviceKind, logger: Option<Logger>) -> Result<HandleBox<Device>> {
+        let open = || {
+            let logger = match logger {
+                Some(logger) => logger,
+                None => Logger::stderr().ok_or(Error::NO_MEMORY)?,
+            };
+            let fd = device::open(kind.path, kind.open_flags)?;
+            Ok(Device { fd, logger, id: next_id() })
         };
-        let fd = device::open(kind.path, kind.open_flags)?;
-        if let Some(registration) = &registration {
-            registration.set_fd(fd.as_raw_fd());
-        }
-        Ok(Device { registration, fd, logger })
+        HandleBox::new(kind.register_with_toolcore, open, Device::raw_fd)
+    }
+
+    /// A number no other device of this process has had, unlike fds or heap addresses, which
+    /// are reused after close: it says which handle may unmap a region (`capi::regions`).
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 
     pub(crate) fn fd(&self) -> BorrowedFd<'_> {
@@ -75,13 +76,19 @@ impl Device {
         &self.logger
     }
 
-    /// Closes the device; close(2)'s failure is reported, as `xengnttab_close` returns it.
-    /// Live mappings stay valid: each pins the kernel's file.
-    pub(crate) fn close(self) -> Result<()> {
-        let Device { registration, fd, logger } = self;
-        drop(registration);
+    /// Closes the device: deregisters and frees the handle, then closes the fd, whose
+    /// failure is reported (as `xengnttab_close` returns it), then destroys the logger. Live
+    /// mappings stay valid: each pins the kernel's file.
+    pub(crate) fn close(handle: HandleBox<Device>) -> Result<()> {
+        let Device { fd, logger, id: _ } = handle.into_inner();
         let closed = device::close(fd);
         drop(logger);
         closed
     }
+}
+
+/// Ids start at 1: 0 is no handle's (`capi::regions` uses it for gntshr regions).
+fn next_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }

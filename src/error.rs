@@ -40,7 +40,7 @@ impl Error {
 
     /// The calling thread's current errno, read right after a failed libc call.
     pub fn last_os_error() -> Self {
-        Error(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO))
+        Error(crate::sys::errno::get())
     }
 
     pub(crate) const INVALID: Error = Error(libc::EINVAL);

@@ -5,9 +5,11 @@ use crate::device::{Device, GNTALLOC};
 use crate::error::{Error, Result};
 use crate::notify::UnmapNotify;
 use crate::sys::PAGE_SIZE;
-use crate::sys::gntalloc::{self, AllocGrefHeader, AllocRequest, GNTALLOC_FLAG_WRITABLE};
+use crate::sys::gntalloc::{self, AllocGrefHeader, GNTALLOC_FLAG_WRITABLE};
 use crate::sys::mman::{Mapping, RawRegion};
+use crate::sys::toolcore::HandleBox;
 use crate::sys::toollog::Logger;
+use crate::sys::with_output_request;
 use std::ffi::CStr;
 use std::ops::{Deref, DerefMut};
 
@@ -22,7 +24,7 @@ const CONTEXT: &CStr = c"gntshr";
 /// ```
 #[derive(Debug)]
 pub struct GrantSharer {
-    pub(crate) dev: Device,
+    pub(crate) dev: HandleBox<Device>,
 }
 
 /// Pages we share, with their grant refs: derefs to `&[u8]` and `&mut [u8]` (our side is
@@ -76,7 +78,7 @@ impl GrantSharer {
     #[doc = include_str!("../examples/unmap_notify.rs")]
     /// ```
     pub fn close(self) -> Result<()> {
-        self.dev.close()
+        Device::close(self.dev)
     }
 }
 
@@ -118,6 +120,7 @@ impl DerefMut for SharedPages {
 /// Upstream's osdep share: ALLOC_GREF, mmap, optional SET_UNMAP_NOTIFY, then always
 /// DEALLOC_GREF so the pages live exactly as long as the mapping. The refs are written to
 /// `refs_out` even when the notify step fails (as upstream does), never when mmap fails.
+#[inline(always)]
 pub(crate) fn share(
     dev: &Device,
     domid: u32,
@@ -133,24 +136,25 @@ pub(crate) fn share(
         count,
         index: 0,
     };
-    let mut req = AllocRequest::new(header, refs_out.len())?;
-    req.ioctl(dev.fd()).inspect_err(|&e| dev.log(CONTEXT, c"ioctl failed", e))?;
-    let index = req.header().index;
-    let len = refs_out.len() * PAGE_SIZE;
+    with_output_request(header, refs_out.len(), drop, |req| {
+        req.ioctl(dev.fd()).inspect_err(|&e| dev.log(CONTEXT, c"ioctl failed", e))?;
+        let index = req.header().index;
+        let len = refs_out.len() * PAGE_SIZE;
 
-    let shared = match Mapping::map_shared(dev.fd(), len, libc::PROT_READ | libc::PROT_WRITE, index) {
-        Err(e) => {
-            dev.log(CONTEXT, c"mmap failed", e);
-            Err(e)
-        }
-        Ok(map) => {
-            let notified = notify.arm(dev, CONTEXT, map, index);
-            refs_out.copy_from_slice(req.entries());
-            notified
-        }
-    };
-    let _ = gntalloc::dealloc_gref(dev.fd(), index, count);
-    shared
+        let shared = match Mapping::map_shared(dev.fd(), len, libc::PROT_READ | libc::PROT_WRITE, index) {
+            Err(e) => {
+                dev.log(CONTEXT, c"mmap failed", e);
+                Err(e)
+            }
+            Ok(map) => {
+                let notified = notify.arm(dev, CONTEXT, map, index);
+                req.copy_entries_to(refs_out);
+                notified
+            }
+        };
+        let _ = gntalloc::dealloc_gref(dev.fd(), index, count);
+        shared
+    })
 }
 
 /// `xengntshr_unshare`: a plain munmap of `count` pages, as upstream.

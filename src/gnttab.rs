@@ -6,18 +6,20 @@ use crate::device::{Device, GNTDEV};
 use crate::error::{Error, Result};
 use crate::notify::UnmapNotify;
 use crate::sys::PAGE_SIZE;
-use crate::sys::gntdev::{self, GrantRef, MapGrantRefHeader, MapRequest};
+use crate::sys::gntdev::{self, GrantRef, MapGrantRefHeader};
 use crate::sys::mman::{Mapping, RawRegion};
+use crate::sys::toolcore::HandleBox;
 use crate::sys::toollog::Logger;
+use crate::sys::{VarRequest, with_output_request, with_request};
 use std::ffi::{CStr, c_int};
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
-use std::time::Duration;
 
 const CONTEXT: &CStr = c"gnttab";
 
 /// Upstream keeps requests of up to 510 refs (one OS page) on the stack and logs
 /// "mmap of map failed" only when the larger, mmapped buffer cannot be had.
+#[cfg(test)]
 const REFS_IN_ONE_PAGE: usize = (PAGE_SIZE - gntdev::SIZEOF_MAP_GRANT_REF) / size_of::<GrantRef>() + 1;
 
 /// Upstream computes the request size in 32 bits; beyond this count it overflows and
@@ -70,7 +72,7 @@ pub enum DmabufWait {
 /// ```
 #[derive(Debug)]
 pub struct GrantTable {
-    pub(crate) dev: Device,
+    pub(crate) dev: HandleBox<Device>,
 }
 
 /// Pages of other domains mapped into this process: derefs to `&[u8]`, and to `&mut [u8]`
@@ -180,7 +182,7 @@ impl GrantTable {
     #[doc = include_str!("../examples/map_batch.rs")]
     /// ```
     pub fn close(self) -> Result<()> {
-        self.dev.close()
+        Device::close(self.dev)
     }
 }
 
@@ -234,6 +236,11 @@ impl RawGrantMapping<'_> {
         self.count
     }
 
+    /// Where the mapping starts (NULL once handed out or unmapped).
+    pub(crate) fn addr(&self) -> *mut libc::c_void {
+        self.map.as_ref().map_or(std::ptr::null_mut(), Mapping::addr)
+    }
+
     /// Hands the mapping to C, which unmaps it with `xengnttab_unmap` (or munmap).
     pub(crate) fn into_raw(mut self) -> *mut libc::c_void {
         self.map.take().map_or(std::ptr::null_mut(), Mapping::into_raw)
@@ -264,6 +271,7 @@ impl Drop for RawGrantMapping<'_> {
 
 /// Upstream's osdep grant map: MAP_GRANT_REF, mmap (EAGAIN retried), optional
 /// SET_UNMAP_NOTIFY; on failure the driver slot is released and nothing stays mapped.
+#[inline(always)]
 pub(crate) fn map<'a>(
     dev: &'a Device,
     domains: Domains<'_>,
@@ -277,20 +285,22 @@ pub(crate) fn map<'a>(
     {
         return Err(Error::INVALID);
     }
-    let mut req = MapRequest::new(MapGrantRefHeader { count, ..Default::default() }, refs.len()).inspect_err(|&e| {
-        if refs.len() > REFS_IN_ONE_PAGE {
-            dev.log(CONTEXT, c"mmap of map failed", e);
+    let header = MapGrantRefHeader { count, ..Default::default() };
+    let too_big = |e| dev.log(CONTEXT, c"mmap of map failed", e);
+    let ioctl = |req: &mut VarRequest<'_, MapGrantRefHeader, GrantRef>| {
+        req.ioctl(dev.fd()).inspect_err(|&e| dev.log(CONTEXT, c"ioctl MAP_GRANT_REF failed", e))?;
+        Ok(req.header().index)
+    };
+    // One loop per kind of domain list, each as plain as upstream's.
+    let index = match domains {
+        Domains::Same(domid) => {
+            with_request(header, refs.iter().map(|&r#ref| GrantRef { domid, r#ref }), too_big, ioctl)
         }
-    })?;
-    for (i, (entry, &r#ref)) in req.entries_mut().iter_mut().zip(refs).enumerate() {
-        let domid = match domains {
-            Domains::Same(domid) => domid,
-            Domains::PerRef(domids) => domids[i],
-        };
-        *entry = GrantRef { domid, r#ref };
-    }
-    req.ioctl(dev.fd()).inspect_err(|&e| dev.log(CONTEXT, c"ioctl MAP_GRANT_REF failed", e))?;
-    let index = req.header().index;
+        Domains::PerRef(domids) => {
+            let entries = refs.iter().zip(domids).map(|(&r#ref, &domid)| GrantRef { domid, r#ref });
+            with_request(header, entries, too_big, ioctl)
+        }
+    }?;
     let len = refs.len() * PAGE_SIZE;
 
     let mapped = mmap_retrying_eagain(dev, len, prot, index).and_then(|map| notify.arm(dev, CONTEXT, map, index));
@@ -310,7 +320,7 @@ fn mmap_retrying_eagain(dev: &Device, len: usize, prot: c_int, index: u64) -> Re
         match Mapping::map_shared(dev.fd(), len, prot, index) {
             Err(e) if e.errno() == libc::EAGAIN && retries < MMAP_EAGAIN_RETRIES => {
                 retries += 1;
-                std::thread::sleep(Duration::from_millis(1));
+                crate::sys::time::sleep_one_millisecond();
             }
             result => return result,
         }
@@ -363,10 +373,10 @@ pub(crate) fn dmabuf_exp_from_refs(dev: &Device, domid: u32, flags: u32, refs: &
         return Err(Error::INVALID);
     }
     let header = gntdev::DmabufExpFromRefsHeader { flags, count, fd: 0, domid };
-    let mut req = gntdev::DmabufExpRequest::new(header, refs.len())?;
-    req.entries_mut().copy_from_slice(refs);
-    req.ioctl(dev.fd()).inspect_err(|&e| dev.log(CONTEXT, c"ioctl DMABUF_EXP_FROM_REFS failed", e))?;
-    Ok(req.header().fd)
+    with_request(header, refs.iter().copied(), drop, |req| {
+        req.ioctl(dev.fd()).inspect_err(|&e| dev.log(CONTEXT, c"ioctl DMABUF_EXP_FROM_REFS failed", e))?;
+        Ok(req.header().fd)
+    })
 }
 
 pub(crate) fn dmabuf_exp_wait_released(dev: &Device, dmabuf_fd: u32, wait_to_ms: u32) -> Result<DmabufWait> {
@@ -387,10 +397,11 @@ pub(crate) fn dmabuf_imp_to_refs(dev: &Device, domid: u32, dmabuf_fd: u32, refs_
         return Err(Error::INVALID);
     }
     let header = gntdev::DmabufImpToRefsHeader { fd: dmabuf_fd, count, domid, reserved: 0 };
-    let mut req = gntdev::DmabufImpRequest::new(header, refs_out.len())?;
-    req.ioctl(dev.fd()).inspect_err(|&e| dev.log(CONTEXT, c"ioctl DMABUF_IMP_TO_REFS failed", e))?;
-    refs_out.copy_from_slice(req.entries());
-    Ok(())
+    with_output_request(header, refs_out.len(), drop, |req| {
+        req.ioctl(dev.fd()).inspect_err(|&e| dev.log(CONTEXT, c"ioctl DMABUF_IMP_TO_REFS failed", e))?;
+        req.copy_entries_to(refs_out);
+        Ok(())
+    })
 }
 
 pub(crate) fn dmabuf_imp_release(dev: &Device, dmabuf_fd: u32) -> Result<()> {

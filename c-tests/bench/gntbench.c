@@ -11,6 +11,10 @@
  *                                     is bracketed by write(-1, "BENCH+ <row>") and
  *                                     write(-1, "BENCH- <row>") from the thread running it,
  *                                     and "C <row> <ops>" lines give the op count per row
+ *        Under valgrind --tool=callgrind --toggle-collect=count_ops, count mode also dumps callgrind's
+ *        counters once per row (CALLGRIND_DUMP_STATS_AT("<row>"), zeroed before the row), so
+ *        each dump holds the instructions of exactly that row's `count` ops and whatever
+ *        they called: the lab's instruction table (compat/lab/suites/bench/15-instr.*).
  * Both start with "LIB <path of the libxengnttab.so.1 in use>" and end with "DONE <rows>". Any failing call stops the program with "FAIL ..." and
  * status 1: a benchmark that measures failing calls would measure nothing.
  * Needs root in a Xen domain with xen-gntdev and xen-gntalloc loaded, and a gntalloc limit
@@ -28,6 +32,12 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>   /* no-op macros unless run under callgrind */
+#else
+#define CALLGRIND_ZERO_STATS
+#define CALLGRIND_DUMP_STATS_AT(name) ((void)(name))
+#endif
 #include <xengnttab.h>
 
 #define PG 4096
@@ -177,12 +187,18 @@ static void on_alarm(int sig)
 /* Time mode: batches of about an eighth of the budget until it is spent, so the clock is
  * read a few times per row, not once per op. A batch at most doubles the last one, so one
  * odd clock reading cannot turn into a batch of millions. Returns the ops done. */
+/* Count mode's ops alone, without the markers around them: callgrind collects only in here. */
+__attribute__((noinline)) static void count_ops(const struct row *r, int slot)
+{
+    for (long i = 0; i < count_iters; i++) r->op(slot);
+}
+
 static long loop(const struct row *r, int slot, atomic_int *stop)
 {
     long ops = 0;
     if (counting) {
         marker('+', r->name);
-        for (long i = 0; i < count_iters; i++) r->op(slot);
+        count_ops(r, slot);
         marker('-', r->name);
         return count_iters;
     }
@@ -259,6 +275,7 @@ static void run_row(const struct row *r)
     ops_done = 0;
     alarm(ROW_LIMIT_S);
     r->op(0);                  /* warm-up: first-touch and lazy-binding costs stay out */
+    if (counting) CALLGRIND_ZERO_STATS;
     if (r->threads)
         ops = run_threads(r, &w);
     else {
@@ -267,6 +284,7 @@ static void run_row(const struct row *r)
         window_close(&w);
     }
     alarm(0);
+    if (counting) CALLGRIND_DUMP_STATS_AT(r->name);
     if (counting)
         printf("C %s %ld\n", r->name, ops);
     else

@@ -1,15 +1,16 @@
-//! The one way into Rust from C: panics stop here, errno is set last.
+//! The one way into Rust from C: failures become upstream's failure value, errno is set last.
+//!
+//! There is no panic to catch here: the C library is built with panic=abort and
+//! `compat/check-no-panic` proves that its linked object has no panic path left at all
+//! (docs/robustness.md, section 6).
 
 use crate::device::Device;
 use crate::error::{Error, Result};
 use crate::sys::errno;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use crate::sys::toolcore::HandleBox;
+use std::ptr::NonNull;
 
 use super::xengntdev_handle;
-
-/// errno reported when a bug in this library panicked: a distinct value, so it is not
-/// mistaken for a kernel answer.
-const PANIC_ERRNO: i32 = libc::ENOTRECOVERABLE;
 
 /// Runs `body`; on failure returns `fail` with errno set from the error.
 pub(crate) fn ffi_call<T>(fail: T, body: impl FnOnce() -> Result<T>) -> T {
@@ -21,13 +22,9 @@ pub(crate) fn ffi_call<T>(fail: T, body: impl FnOnce() -> Result<T>) -> T {
 /// `body` has returned, and so dropped every local and finished every log line, before errno
 /// is written: nothing can clobber it between here and the C caller.
 pub(crate) fn ffi_call_errno<T>(fail: T, body: impl FnOnce() -> Result<(T, Option<i32>)>) -> T {
-    let (value, errno_value) = match catch_unwind(AssertUnwindSafe(body)) {
-        Ok(Ok((value, errno_value))) => (value, errno_value),
-        Ok(Err(error)) => (fail, Some(error.errno())),
-        Err(payload) => {
-            drop(payload);
-            (fail, Some(PANIC_ERRNO))
-        }
+    let (value, errno_value) = match body() {
+        Ok((value, errno_value)) => (value, errno_value),
+        Err(error) => (fail, Some(error.errno())),
     };
     if let Some(value) = errno_value {
         errno::set(value);
@@ -35,22 +32,14 @@ pub(crate) fn ffi_call_errno<T>(fail: T, body: impl FnOnce() -> Result<(T, Optio
     value
 }
 
-/// A C handle; NULL is EINVAL (upstream would crash).
+/// The device behind a C handle; NULL is EINVAL (upstream would crash).
 ///
 /// # Safety
 /// `handle` is NULL or a live handle from one of our open calls, not yet closed.
-pub(crate) unsafe fn handle<'a>(handle: *mut xengntdev_handle) -> Result<&'a xengntdev_handle> {
-    // SAFETY: the caller's contract.
-    unsafe { handle.as_ref() }.ok_or(Error::INVALID)
-}
-
-/// The device behind a C handle; NULL is EINVAL.
-///
-/// # Safety
-/// As [`handle`].
 pub(crate) unsafe fn device<'a>(handle: *mut xengntdev_handle) -> Result<&'a Device> {
-    // SAFETY: the caller's contract.
-    unsafe { self::handle(handle) }.map(|h| &h.dev)
+    let handle = NonNull::new(handle).ok_or(Error::INVALID)?;
+    // SAFETY: the caller's contract: the block of an open device, live for the call.
+    Ok(unsafe { HandleBox::<Device>::value_from_raw(handle.cast()) })
 }
 
 /// A C array of `count` elements; NULL is EINVAL unless the array is empty.
@@ -97,16 +86,6 @@ mod tests {
         assert_eq!(errno::get(), libc::EBADF);
         assert_eq!(ffi_call_errno(-1, || Ok((0, Some(0)))), 0);
         assert_eq!(errno::get(), 0);
-    }
-
-    #[test]
-    fn a_panic_is_caught_and_reported_as_enotrecoverable() {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(|_| {}));
-        let result = ffi_call(-1, || -> Result<i32> { panic!("bug") });
-        std::panic::set_hook(previous);
-        assert_eq!(result, -1);
-        assert_eq!(errno::get(), libc::ENOTRECOVERABLE);
     }
 
     #[test]

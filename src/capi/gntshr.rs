@@ -97,6 +97,8 @@ unsafe fn share(
         // SAFETY: the caller's contract.
         let (dev, refs) = unsafe { (device(xgs)?, array_mut(refs, pages as usize)?) };
         let shared = gntshr::share(dev, domid, refs, writable != 0, notify)?;
-        Ok(regions::record(shared.into_raw(), pages, Owner::Gntshr))
+        // Unshared again (on drop) if it cannot be recorded.
+        regions::record(shared.addr(), pages, Owner::Gntshr)?;
+        Ok(shared.into_raw())
     })
 }

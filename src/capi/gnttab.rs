@@ -1,7 +1,7 @@
 //! `xengnttab_*`: the gntdev (mapping) half of the C API.
 
-use super::boundary::{array, array_mut, device, ffi_call, ffi_call_errno, handle};
-use super::regions;
+use super::boundary::{array, array_mut, device, ffi_call, ffi_call_errno};
+use super::regions::{self, Owner};
 use super::{
     caller_logger, close_handle, evtchn_port_t, handle_fd, into_handle, xengnttab_grant_copy_segment_t,
     xengnttab_handle, xentoollog_logger,
@@ -110,12 +110,12 @@ pub unsafe extern "C" fn xengnttab_map_grant_ref_notify(
 pub unsafe extern "C" fn xengnttab_unmap(xgt: *mut xengnttab_handle, start_address: *mut c_void, count: u32) -> c_int {
     ffi_call(-1, || {
         // SAFETY: the caller passes a live handle.
-        let handle = unsafe { handle(xgt)? };
-        let owner = handle.mapping_owner();
+        let dev = unsafe { device(xgt)? };
+        let owner = Owner::Gnttab(dev.id());
         // SAFETY: nothing is unmapped unless the kernel confirms a grant map of `count` pages
         // there and our table confirms it is exactly one of this handle's regions.
         let region = unsafe { RawRegion::from_raw(start_address, count as usize * PAGE_SIZE) };
-        gnttab::unmap_raw(&handle.dev, region, count, || regions::take(start_address, count, owner)).map(|()| 0)
+        gnttab::unmap_raw(dev, region, count, || regions::take(start_address, count, owner)).map(|()| 0)
     })
 }
 
@@ -227,9 +227,10 @@ unsafe fn map(
 ) -> *mut c_void {
     ffi_call(null_mut(), || {
         // SAFETY: the caller's contract.
-        let handle = unsafe { handle(xgt)? };
-        let mapping = gnttab::map(&handle.dev, domains, refs, prot, notify)?;
-        let pages = mapping.pages();
-        Ok(regions::record(mapping.into_raw(), pages, handle.mapping_owner()))
+        let dev = unsafe { device(xgt)? };
+        let mapping = gnttab::map(dev, domains, refs, prot, notify)?;
+        // Unmapped again (on drop) if it cannot be recorded.
+        regions::record(mapping.addr(), mapping.pages(), Owner::Gnttab(dev.id()))?;
+        Ok(mapping.into_raw())
     })
 }

@@ -26,12 +26,13 @@ mod validation_tests;
 pub use types::*;
 
 use crate::device::Device;
+use crate::sys::toolcore::HandleBox;
 use crate::sys::toollog::Logger;
 use std::ptr::NonNull;
 
-/// Owns the device in a heap handle for C.
-fn into_handle(dev: Device) -> *mut xengntdev_handle {
-    Box::into_raw(Box::new(xengntdev_handle { dev, id: regions::HandleId::next() }))
+/// Hands an open device's block to C as its handle.
+fn into_handle(dev: HandleBox<Device>) -> *mut xengntdev_handle {
+    dev.into_raw().cast().as_ptr()
 }
 
 /// Takes a caller's logger, or None for upstream's stderr default.
@@ -49,12 +50,12 @@ unsafe fn caller_logger(logger: *mut xentoollog_logger) -> Option<Logger> {
 /// `handle` is NULL or a live handle, not used afterwards.
 unsafe fn close_handle(handle: *mut xengntdev_handle) -> libc::c_int {
     boundary::ffi_call(-1, || {
-        if handle.is_null() {
+        let Some(handle) = NonNull::new(handle) else {
             return Ok(0);
-        }
+        };
         // SAFETY: a live handle from into_handle, given back to us exactly once.
-        let handle = unsafe { Box::from_raw(handle) };
-        handle.dev.close().map(|()| 0)
+        let dev = unsafe { HandleBox::<Device>::from_raw(handle.cast()) };
+        Device::close(dev).map(|()| 0)
     })
 }
 

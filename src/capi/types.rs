@@ -2,16 +2,9 @@
 
 /// `struct xengntdev_handle`: one type behind both `xengnttab_handle` and `xengntshr_handle`,
 /// as upstream (QEMU redeclares the typedef with this tag).
+// Only ever a pointer: to the one malloc'd block of an open device (`HandleBox<Device>`).
 pub struct xengntdev_handle {
-    pub(crate) dev: crate::device::Device,
-    pub(crate) id: super::regions::HandleId,
-}
-
-impl xengntdev_handle {
-    /// Who may unmap what this handle maps.
-    pub(crate) fn mapping_owner(&self) -> super::regions::Owner {
-        super::regions::Owner::Gnttab(self.id)
-    }
+    _opaque: [u8; 0],
 }
 
 /// `typedef struct xengntdev_handle xengnttab_handle;`

@@ -8,7 +8,6 @@ pub fn set(value: i32) {
 }
 
 /// Reads the calling thread's errno.
-#[cfg_attr(not(test), allow(dead_code))]
 pub fn get() -> i32 {
     // SAFETY: as in `set`.
     unsafe { *libc::__errno_location() }

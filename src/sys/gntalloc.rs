@@ -1,7 +1,7 @@
 //! `/dev/xen/gntalloc`: the uapi structs and ioctls of `<xen/gntalloc.h>`.
 
 use super::ioctl::{IoctlArg, ioc_none_g, ioctl, ioctl_args};
-use super::var_request::{VarIoctlHeader, VarRequest, var_ioctl_headers};
+use super::var_request::{VarIoctlHeader, var_ioctl_headers};
 use crate::error::Result;
 use std::mem::{offset_of, size_of};
 use std::os::fd::BorrowedFd;
@@ -51,11 +51,8 @@ ioctl_args! {
 }
 
 var_ioctl_headers! {
-    AllocGrefHeader => IOCTL_GNTALLOC_ALLOC_GREF, u32,
+    AllocGrefHeader => IOCTL_GNTALLOC_ALLOC_GREF, u32, true,
 }
-
-/// An ALLOC_GREF request: header plus room for one grant ref per page.
-pub type AllocRequest = VarRequest<AllocGrefHeader, u32>;
 
 pub fn dealloc_gref(fd: BorrowedFd<'_>, index: u64, count: u32) -> Result<()> {
     ioctl(fd, &mut DeallocGref { index, count }).map(drop)

@@ -1,7 +1,7 @@
 //! `/dev/xen/gntdev`: the uapi structs and ioctls of `<xen/gntdev.h>`.
 
 use super::ioctl::{IoctlArg, ioc_none_g, ioctl, ioctl_args, ioctl_raw};
-use super::var_request::{VarIoctlHeader, VarRequest, var_ioctl_headers};
+use super::var_request::{VarIoctlHeader, var_ioctl_headers};
 use crate::error::Result;
 use std::marker::PhantomData;
 use std::mem::{offset_of, size_of};
@@ -193,17 +193,10 @@ ioctl_args! {
 }
 
 var_ioctl_headers! {
-    MapGrantRefHeader => IOCTL_GNTDEV_MAP_GRANT_REF, GrantRef,
-    DmabufExpFromRefsHeader => IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS, u32,
-    DmabufImpToRefsHeader => IOCTL_GNTDEV_DMABUF_IMP_TO_REFS, u32,
+    MapGrantRefHeader => IOCTL_GNTDEV_MAP_GRANT_REF, GrantRef, false,
+    DmabufExpFromRefsHeader => IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS, u32, false,
+    DmabufImpToRefsHeader => IOCTL_GNTDEV_DMABUF_IMP_TO_REFS, u32, true,
 }
-
-/// A MAP_GRANT_REF request: header plus one `GrantRef` per page.
-pub type MapRequest = VarRequest<MapGrantRefHeader, GrantRef>;
-/// A DMABUF_EXP_FROM_REFS request.
-pub type DmabufExpRequest = VarRequest<DmabufExpFromRefsHeader, u32>;
-/// A DMABUF_IMP_TO_REFS request (the refs are written by the kernel).
-pub type DmabufImpRequest = VarRequest<DmabufImpToRefsHeader, u32>;
 
 pub fn unmap_grant_ref(fd: BorrowedFd<'_>, index: u64, count: u32) -> Result<()> {
     ioctl(fd, &mut UnmapGrantRef { index, count, pad: 0 }).map(drop)

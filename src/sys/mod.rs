@@ -4,17 +4,21 @@
 //! mirror the kernel's uapi headers (`<xen/gntdev.h>`, `<xen/gntalloc.h>`); `tests/uapi.rs`
 //! checks them against the installed headers.
 
+pub mod chain;
 pub mod device;
 pub mod errno;
 pub mod gntalloc;
 pub mod gntdev;
 mod ioctl;
 pub mod mman;
+pub mod time;
 pub mod toolcore;
 pub mod toollog;
 #[cfg(test)]
 mod uapi_check;
 mod var_request;
+
+pub use var_request::{VarRequest, with_output_request, with_request};
 
 /// Xen's grant page size. Upstream hard-codes `XC_PAGE_SIZE` the same way, whatever the OS
 /// page size is.
