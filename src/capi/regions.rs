@@ -83,6 +83,15 @@ fn home(start: usize) -> usize {
     (start >> 12).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (usize::BITS - SLOTS.trailing_zeros())
 }
 
+/// Whether `start` can be a region's start: page-aligned and above RESERVED, in one compare.
+/// Subtracting two pages takes 0 and RESERVED to the top two pages; rotating the page offset
+/// into the high bits takes every unaligned address above every aligned one (issue 12: 3
+/// instructions fewer per map than the two tests).
+fn recordable(start: usize) -> bool {
+    start.wrapping_sub(2 * PAGE_SIZE).rotate_right(GENERATION.count_ones())
+        <= (usize::MAX >> GENERATION.count_ones()) - 2
+}
+
 /// The slots of `chunk` in search order for `start`.
 fn probe(chunk: &'static Chunk, start: usize) -> impl Iterator<Item = &'static Slot> {
     let home = home(start);
@@ -96,7 +105,7 @@ fn probe(chunk: &'static Chunk, start: usize) -> impl Iterator<Item = &'static S
 /// chunk can be added.
 pub(crate) fn record(addr: *mut c_void, pages: u32, owner: Owner) -> Result<()> {
     let start = addr as usize;
-    if start <= RESERVED || start & GENERATION != 0 {
+    if !recordable(start) {
         return Err(Error::INVALID); // mmap never returns these
     }
     let mut chunk = &FIRST;
@@ -184,6 +193,19 @@ mod tests {
         assert_eq!(take(at(100), 2, Owner::Gntshr), Err(Error::INVALID));
         assert_eq!(take(at(100), 1, owner), Ok(()));
         assert_eq!(take(at(100), 1, owner), Err(Error::INVALID));
+    }
+
+    #[test]
+    fn recordable_is_aligned_and_above_reserved() {
+        for start in [0, 1, RESERVED - 1, RESERVED, RESERVED + 1, 2 * PAGE_SIZE - 1, 0x7e00_0000_0010, usize::MAX] {
+            assert!(!recordable(start), "{start:#x}");
+        }
+        for start in [2 * PAGE_SIZE, 3 * PAGE_SIZE, 0x7e00_0000_0000, usize::MAX & !GENERATION] {
+            assert!(recordable(start), "{start:#x}");
+        }
+        for start in (0..64 * PAGE_SIZE).step_by(97).chain((0..64).map(|p| p * PAGE_SIZE)) {
+            assert_eq!(recordable(start), start > RESERVED && start & GENERATION == 0, "{start:#x}");
+        }
     }
 
     #[test]
