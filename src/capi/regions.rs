@@ -108,21 +108,39 @@ pub(crate) fn record(addr: *mut c_void, pages: u32, owner: Owner) -> Result<()> 
     if !recordable(start) {
         return Err(Error::INVALID); // mmap never returns these
     }
+    // With few live regions, the home slot of the first chunk is free: no search (issue 12).
+    if claim(&FIRST.slots[home(start)], start, pages, owner) {
+        return Ok(());
+    }
+    record_searching(start, pages, owner)
+}
+
+/// Puts the region in `slot` if it is free or holds a stale region at the same start.
+#[inline(always)]
+fn claim(slot: &Slot, start: usize, pages: u32, owner: Owner) -> bool {
+    let word = slot.word.load(Relaxed);
+    let other = start_of(word);
+    if other != 0 && other != start {
+        return false;
+    }
+    let generation = (word + 1) & GENERATION;
+    if slot.word.compare_exchange(word, RESERVED | generation, Acquire, Relaxed).is_err() {
+        return false;
+    }
+    slot.owner.store(owner.code(), Release);
+    slot.pages.store(pages, Release);
+    slot.word.store(start | generation, Release);
+    true
+}
+
+/// The rest of [`record`]: every slot from its home, chunk after chunk, growing the table.
+#[cold]
+#[inline(never)]
+fn record_searching(start: usize, pages: u32, owner: Owner) -> Result<()> {
     let mut chunk = &FIRST;
     loop {
-        for slot in probe(chunk, start) {
-            let word = slot.word.load(Relaxed);
-            let other = start_of(word);
-            if other != 0 && other != start {
-                continue;
-            }
-            let generation = (word + 1) & GENERATION;
-            if slot.word.compare_exchange(word, RESERVED | generation, Acquire, Relaxed).is_ok() {
-                slot.owner.store(owner.code(), Release);
-                slot.pages.store(pages, Release);
-                slot.word.store(start | generation, Release);
-                return Ok(());
-            }
+        if probe(chunk, start).any(|slot| claim(slot, start, pages, owner)) {
+            return Ok(());
         }
         chunk = chunk.next.get_or_grow().ok_or(Error::NO_MEMORY)?;
     }
