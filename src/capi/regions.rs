@@ -156,6 +156,24 @@ pub(crate) fn take(addr: *mut c_void, pages: u32, owner: Owner) -> Result<()> {
     if start <= RESERVED {
         return Err(Error::INVALID);
     }
+    // With few live regions, a region is in the home slot of the first chunk (issue 12).
+    let slot = &FIRST.slots[home(start)];
+    let word = slot.word.load(Acquire);
+    if start_of(word) == start
+        && slot.pages.load(Acquire) == pages
+        && slot.owner.load(Acquire) == owner.code()
+        && slot.word.compare_exchange(word, word & GENERATION, AcqRel, Relaxed).is_ok()
+    {
+        return Ok(());
+    }
+    take_searching(start, pages, owner)
+}
+
+/// The rest of [`take`]: every slot from its home, chunk after chunk (the home slot again,
+/// in case it changed under the first look).
+#[cold]
+#[inline(never)]
+fn take_searching(start: usize, pages: u32, owner: Owner) -> Result<()> {
     let mut chunk = &FIRST;
     loop {
         for slot in probe(chunk, start) {
