@@ -73,6 +73,7 @@ impl<T> HandleBox<T> {
     /// restrict sees a no-op rather than a half-built handle) when `register`, then `open`,
     /// whose result's fd (`fd_of`) the restrict callback will use. A failed open deregisters
     /// and frees; a failed allocation is ENOMEM.
+    #[inline(always)]
     pub fn new(register: bool, open: impl FnOnce() -> Result<T>, fd_of: impl FnOnce(&T) -> RawFd) -> Result<Self> {
         // SAFETY: plain malloc; NULL is handled.
         let block = NonNull::new(unsafe { libc::malloc(size_of::<Block<T>>()) }.cast::<Block<T>>());
