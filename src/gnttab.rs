@@ -119,6 +119,7 @@ impl GrantTable {
         Self::open_with_logger(None)
     }
 
+    #[inline(always)]
     pub(crate) fn open_with_logger(logger: Option<Logger>) -> Result<GrantTable> {
         Ok(GrantTable { dev: Device::open(GNTDEV, logger)? })
     }
