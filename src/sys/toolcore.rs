@@ -102,7 +102,11 @@ impl<T> HandleBox<T> {
         };
         match open() {
             Ok(value) => {
-                entry.fd.store(fd_of(&value), Ordering::Release);
+                // Only the restrict callback reads it, and only a registered entry is ever
+                // restricted (issue 12: one store fewer for gntshr handles).
+                if register {
+                    entry.fd.store(fd_of(&value), Ordering::Release);
+                }
                 // SAFETY: the value's slot in the block, written once.
                 unsafe { (&raw mut (*block.as_ptr()).value).write(value) };
                 Ok(HandleBox(block))
