@@ -41,6 +41,7 @@ impl Device {
     /// Upstream's open sequence, in one allocation as upstream's: allocate the handle,
     /// register it with xentoolcore (gntdev only), make the logger (stderr by default), open
     /// the node. Open failures are not logged.
+    #[inline(always)]
     pub(crate) fn open(kind: DeviceKind, logger: Option<Logger>) -> Result<HandleBox<Device>> {
         let open = || {
             let logger = match logger {

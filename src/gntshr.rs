@@ -52,6 +52,7 @@ impl GrantSharer {
         Self::open_with_logger(None)
     }
 
+    #[inline(always)]
     pub(crate) fn open_with_logger(logger: Option<Logger>) -> Result<GrantSharer> {
         Ok(GrantSharer { dev: Device::open(GNTALLOC, logger)? })
     }

@@ -119,6 +119,7 @@ impl GrantTable {
         Self::open_with_logger(None)
     }
 
+    #[inline(always)]
     pub(crate) fn open_with_logger(logger: Option<Logger>) -> Result<GrantTable> {
         Ok(GrantTable { dev: Device::open(GNTDEV, logger)? })
     }
@@ -291,12 +292,15 @@ pub(crate) fn map<'a>(
         req.ioctl(dev.fd()).inspect_err(|&e| dev.log(CONTEXT, c"ioctl MAP_GRANT_REF failed", e))?;
         Ok(req.header().index)
     };
-    // One loop per kind of domain list, each as plain as upstream's.
-    let index = match domains {
-        Domains::Same(domid) => {
+    // One loop per kind of domain list, each as plain as upstream's; one ref of one domain
+    // (xengnttab_map_grant_ref, the common call) as a fixed-size request (issue 12).
+    let index = match (domains, refs) {
+        (Domains::Same(domid), &[r#ref]) => gntdev::map_grant_ref_one(dev.fd(), domid, r#ref)
+            .inspect_err(|&e| dev.log(CONTEXT, c"ioctl MAP_GRANT_REF failed", e)),
+        (Domains::Same(domid), _) => {
             with_request(header, refs.iter().map(|&r#ref| GrantRef { domid, r#ref }), too_big, ioctl)
         }
-        Domains::PerRef(domids) => {
+        (Domains::PerRef(domids), _) => {
             let entries = refs.iter().zip(domids).map(|(&r#ref, &domid)| GrantRef { domid, r#ref });
             with_request(header, entries, too_big, ioctl)
         }

@@ -83,6 +83,15 @@ fn home(start: usize) -> usize {
     (start >> 12).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (usize::BITS - SLOTS.trailing_zeros())
 }
 
+/// Whether `start` can be a region's start: page-aligned and above RESERVED, in one compare.
+/// Subtracting two pages takes 0 and RESERVED to the top two pages; rotating the page offset
+/// into the high bits takes every unaligned address above every aligned one (issue 12: 3
+/// instructions fewer per map than the two tests).
+fn recordable(start: usize) -> bool {
+    start.wrapping_sub(2 * PAGE_SIZE).rotate_right(GENERATION.count_ones())
+        <= (usize::MAX >> GENERATION.count_ones()) - 2
+}
+
 /// The slots of `chunk` in search order for `start`.
 fn probe(chunk: &'static Chunk, start: usize) -> impl Iterator<Item = &'static Slot> {
     let home = home(start);
@@ -96,24 +105,42 @@ fn probe(chunk: &'static Chunk, start: usize) -> impl Iterator<Item = &'static S
 /// chunk can be added.
 pub(crate) fn record(addr: *mut c_void, pages: u32, owner: Owner) -> Result<()> {
     let start = addr as usize;
-    if start <= RESERVED || start & GENERATION != 0 {
+    if !recordable(start) {
         return Err(Error::INVALID); // mmap never returns these
     }
+    // With few live regions, the home slot of the first chunk is free: no search (issue 12).
+    if claim(&FIRST.slots[home(start)], start, pages, owner) {
+        return Ok(());
+    }
+    record_searching(start, pages, owner)
+}
+
+/// Puts the region in `slot` if it is free or holds a stale region at the same start.
+#[inline(always)]
+fn claim(slot: &Slot, start: usize, pages: u32, owner: Owner) -> bool {
+    let word = slot.word.load(Relaxed);
+    let other = start_of(word);
+    if other != 0 && other != start {
+        return false;
+    }
+    let generation = (word + 1) & GENERATION;
+    if slot.word.compare_exchange(word, RESERVED | generation, Acquire, Relaxed).is_err() {
+        return false;
+    }
+    slot.owner.store(owner.code(), Release);
+    slot.pages.store(pages, Release);
+    slot.word.store(start | generation, Release);
+    true
+}
+
+/// The rest of [`record`]: every slot from its home, chunk after chunk, growing the table.
+#[cold]
+#[inline(never)]
+fn record_searching(start: usize, pages: u32, owner: Owner) -> Result<()> {
     let mut chunk = &FIRST;
     loop {
-        for slot in probe(chunk, start) {
-            let word = slot.word.load(Relaxed);
-            let other = start_of(word);
-            if other != 0 && other != start {
-                continue;
-            }
-            let generation = (word + 1) & GENERATION;
-            if slot.word.compare_exchange(word, RESERVED | generation, Acquire, Relaxed).is_ok() {
-                slot.owner.store(owner.code(), Release);
-                slot.pages.store(pages, Release);
-                slot.word.store(start | generation, Release);
-                return Ok(());
-            }
+        if probe(chunk, start).any(|slot| claim(slot, start, pages, owner)) {
+            return Ok(());
         }
         chunk = chunk.next.get_or_grow().ok_or(Error::NO_MEMORY)?;
     }
@@ -123,9 +150,30 @@ pub(crate) fn record(addr: *mut c_void, pages: u32, owner: Owner) -> Result<()> 
 /// else EINVAL and the table is unchanged. The caller then takes the region down.
 pub(crate) fn take(addr: *mut c_void, pages: u32, owner: Owner) -> Result<()> {
     let start = addr as usize;
-    if start <= RESERVED || start & GENERATION != 0 {
+    // Free and claimed slots hold start 0 and RESERVED. An unaligned start needs no check of
+    // its own: no slot's start (`start_of`, page-aligned) can equal it, so it is refused by the
+    // search (issue 12: 5 instructions fewer per unmap).
+    if start <= RESERVED {
         return Err(Error::INVALID);
     }
+    // With few live regions, a region is in the home slot of the first chunk (issue 12).
+    let slot = &FIRST.slots[home(start)];
+    let word = slot.word.load(Acquire);
+    if start_of(word) == start
+        && slot.pages.load(Acquire) == pages
+        && slot.owner.load(Acquire) == owner.code()
+        && slot.word.compare_exchange(word, word & GENERATION, AcqRel, Relaxed).is_ok()
+    {
+        return Ok(());
+    }
+    take_searching(start, pages, owner)
+}
+
+/// The rest of [`take`]: every slot from its home, chunk after chunk (the home slot again,
+/// in case it changed under the first look).
+#[cold]
+#[inline(never)]
+fn take_searching(start: usize, pages: u32, owner: Owner) -> Result<()> {
     let mut chunk = &FIRST;
     loop {
         for slot in probe(chunk, start) {
@@ -181,6 +229,19 @@ mod tests {
         assert_eq!(take(at(100), 2, Owner::Gntshr), Err(Error::INVALID));
         assert_eq!(take(at(100), 1, owner), Ok(()));
         assert_eq!(take(at(100), 1, owner), Err(Error::INVALID));
+    }
+
+    #[test]
+    fn recordable_is_aligned_and_above_reserved() {
+        for start in [0, 1, RESERVED - 1, RESERVED, RESERVED + 1, 2 * PAGE_SIZE - 1, 0x7e00_0000_0010, usize::MAX] {
+            assert!(!recordable(start), "{start:#x}");
+        }
+        for start in [2 * PAGE_SIZE, 3 * PAGE_SIZE, 0x7e00_0000_0000, usize::MAX & !GENERATION] {
+            assert!(recordable(start), "{start:#x}");
+        }
+        for start in (0..64 * PAGE_SIZE).step_by(97).chain((0..64).map(|p| p * PAGE_SIZE)) {
+            assert_eq!(recordable(start), start > RESERVED && start & GENERATION == 0, "{start:#x}");
+        }
     }
 
     #[test]

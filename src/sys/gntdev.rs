@@ -25,6 +25,15 @@ pub struct MapGrantRefHeader {
     pub index: u64,
 }
 
+/// `struct ioctl_gntdev_map_grant_ref` for exactly one ref: the C struct as declared, with its
+/// one-element `refs[]`, so a fixed-size argument (no variable request to size and fill).
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct MapGrantRefOne {
+    pub header: MapGrantRefHeader,
+    pub r#ref: GrantRef,
+}
+
 /// `struct ioctl_gntdev_unmap_grant_ref`.
 #[repr(C)]
 #[derive(Clone, Copy, Default)]
@@ -149,6 +158,7 @@ pub const SIZEOF_DMABUF_IMP_TO_REFS: usize = 20;
 const _: () = {
     assert!(size_of::<MapGrantRefHeader>() + size_of::<GrantRef>() == SIZEOF_MAP_GRANT_REF);
     assert!(offset_of!(MapGrantRefHeader, index) == 8);
+    assert!(size_of::<MapGrantRefOne>() == SIZEOF_MAP_GRANT_REF && offset_of!(MapGrantRefOne, r#ref) == 16);
     assert!(size_of::<UnmapGrantRef>() == 16);
     assert!(size_of::<GetOffsetForVaddr>() == 24 && offset_of!(GetOffsetForVaddr, count) == 16);
     assert!(size_of::<SetMaxGrants>() == 4);
@@ -184,6 +194,7 @@ pub const IOCTL_GNTDEV_DMABUF_IMP_TO_REFS: libc::c_ulong = ioc_none_g(11, SIZEOF
 pub const IOCTL_GNTDEV_DMABUF_IMP_RELEASE: libc::c_ulong = ioc_none_g(12, size_of::<DmabufImpRelease>());
 
 ioctl_args! {
+    MapGrantRefOne => IOCTL_GNTDEV_MAP_GRANT_REF,
     UnmapGrantRef => IOCTL_GNTDEV_UNMAP_GRANT_REF,
     GetOffsetForVaddr => IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR,
     SetMaxGrants => IOCTL_GNTDEV_SET_MAX_GRANTS,
@@ -196,6 +207,14 @@ var_ioctl_headers! {
     MapGrantRefHeader => IOCTL_GNTDEV_MAP_GRANT_REF, GrantRef, false,
     DmabufExpFromRefsHeader => IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS, u32, false,
     DmabufImpToRefsHeader => IOCTL_GNTDEV_DMABUF_IMP_TO_REFS, u32, true,
+}
+
+/// IOCTL_GNTDEV_MAP_GRANT_REF for one ref: returns the map's offset (`index`).
+pub fn map_grant_ref_one(fd: BorrowedFd<'_>, domid: u32, r#ref: u32) -> Result<u64> {
+    let mut arg =
+        MapGrantRefOne { header: MapGrantRefHeader { count: 1, pad: 0, index: 0 }, r#ref: GrantRef { domid, r#ref } };
+    ioctl(fd, &mut arg)?;
+    Ok(arg.header.index)
 }
 
 pub fn unmap_grant_ref(fd: BorrowedFd<'_>, index: u64, count: u32) -> Result<()> {

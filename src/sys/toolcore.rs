@@ -9,7 +9,7 @@
 use std::cell::UnsafeCell;
 use std::ffi::c_int;
 use std::fmt;
-use std::mem::ManuallyDrop;
+use std::mem::{ManuallyDrop, MaybeUninit};
 use std::ops::Deref;
 use std::os::fd::RawFd;
 use std::ptr::NonNull;
@@ -18,12 +18,14 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use crate::error::{Error, Result};
 
 /// `Xentoolcore__Active_Handle` (xentoolcore_internal.h): a callback plus the intrusive
-/// list entry `{ le_next, le_prev }` that libxentoolcore links under its own mutex.
+/// list entry `{ le_next, le_prev }` that libxentoolcore links under its own mutex. The
+/// links are only ever written by libxentoolcore (its insert sets both before anything reads
+/// them), so they start uninitialised, as in upstream's malloc'd handle (issue 12).
 #[repr(C)]
 struct ActiveHandle {
     restrict_callback: unsafe extern "C" fn(*mut ActiveHandle, u16) -> c_int,
-    le_next: *mut ActiveHandle,
-    le_prev: *mut *mut ActiveHandle,
+    le_next: MaybeUninit<*mut ActiveHandle>,
+    le_prev: MaybeUninit<*mut *mut ActiveHandle>,
 }
 
 /// The registered entry; `active` first, so a pointer to it is a pointer to the whole.
@@ -73,6 +75,7 @@ impl<T> HandleBox<T> {
     /// restrict sees a no-op rather than a half-built handle) when `register`, then `open`,
     /// whose result's fd (`fd_of`) the restrict callback will use. A failed open deregisters
     /// and frees; a failed allocation is ENOMEM.
+    #[inline(always)]
     pub fn new(register: bool, open: impl FnOnce() -> Result<T>, fd_of: impl FnOnce(&T) -> RawFd) -> Result<Self> {
         // SAFETY: plain malloc; NULL is handled.
         let block = NonNull::new(unsafe { libc::malloc(size_of::<Block<T>>()) }.cast::<Block<T>>());
@@ -80,8 +83,8 @@ impl<T> HandleBox<T> {
         let entry = Entry {
             active: UnsafeCell::new(ActiveHandle {
                 restrict_callback: restrict,
-                le_next: std::ptr::null_mut(),
-                le_prev: std::ptr::null_mut(),
+                le_next: MaybeUninit::uninit(),
+                le_prev: MaybeUninit::uninit(),
             }),
             fd: AtomicI32::new(-1),
             registered: register,
@@ -99,7 +102,11 @@ impl<T> HandleBox<T> {
         };
         match open() {
             Ok(value) => {
-                entry.fd.store(fd_of(&value), Ordering::Release);
+                // Only the restrict callback reads it, and only a registered entry is ever
+                // restricted (issue 12: one store fewer for gntshr handles).
+                if register {
+                    entry.fd.store(fd_of(&value), Ordering::Release);
+                }
                 // SAFETY: the value's slot in the block, written once.
                 unsafe { (&raw mut (*block.as_ptr()).value).write(value) };
                 Ok(HandleBox(block))

@@ -29,10 +29,12 @@ unsafe extern "C" {
 }
 
 /// The handle's logger: the caller's (never destroyed by us) or upstream's default stderr one.
+/// As upstream's handle, it keeps the logger to free (NULL for the caller's) and destroys it
+/// unconditionally: `xtl_logger_destroy(NULL)` does nothing (issue 12: no flag to test).
 #[derive(Debug)]
 pub struct Logger {
     ptr: NonNull<XtlLogger>,
-    owned: bool,
+    tofree: *mut XtlLogger,
 }
 
 // SAFETY: upstream calls the logger from whichever thread uses the handle; xentoollog's stdio
@@ -46,7 +48,7 @@ impl Logger {
     pub fn stderr() -> Option<Logger> {
         // SAFETY: reading libc's `stderr` FILE pointer; the stream lives for the process.
         let ptr = unsafe { xtl_createlogger_stdiostream(stderr, XTL_PROGRESS, 0) };
-        NonNull::new(ptr).map(|ptr| Logger { ptr, owned: true })
+        NonNull::new(ptr).map(|ptr| Logger { ptr, tofree: ptr.as_ptr() })
     }
 
     /// Wraps a caller's logger.
@@ -54,7 +56,7 @@ impl Logger {
     /// # Safety
     /// `ptr` must be a valid xentoollog logger that outlives the handle (the C API contract).
     pub unsafe fn borrowed(ptr: NonNull<XtlLogger>) -> Logger {
-        Logger { ptr, owned: false }
+        Logger { ptr, tofree: std::ptr::null_mut() }
     }
 
     /// Logs `<context>: error: <message>: <strerror(errno)>` at XTL_ERROR. `message` is
@@ -74,9 +76,8 @@ impl Logger {
 
 impl Drop for Logger {
     fn drop(&mut self) {
-        if self.owned {
-            // SAFETY: we created this logger and destroy it exactly once.
-            unsafe { xtl_logger_destroy(self.ptr.as_ptr()) }
-        }
+        // SAFETY: `tofree` is NULL (a no-op for libxentoollog, as in upstream's close) or the
+        // logger we created, destroyed exactly once.
+        unsafe { xtl_logger_destroy(self.tofree) }
     }
 }
