@@ -145,7 +145,7 @@ daemons() {   # daemons <deb|ours>: xenstored (restarted: a fresh store, xen-ini
 # <MiB> from the server to the client. Both writers hold their data until dom0 has read both
 # processes' /proc/PID/maps and set $K/go, and keep stdin open until both sides have
 # everything: the programs exit at stdin EOF without draining what is still coming in.
-TMO=180
+TMO=180       # as xv_feed's waits (lib.sh)
 xvchan() {
   local c=$1 prog=$2 srv=$3 mb=$4 rs=${5:-0} ws=${6:-0}
   local tag name size SD P K SRV CLI SARGS CARGS two dsend gsend dwant gwant dsum gsum DP gmap dmap t0 t1 gout dout p
@@ -164,8 +164,7 @@ xvchan() {
   dd if=/dev/urandom of=/tmp/vin bs=1M count=$mb 2>/dev/null; rm -f /tmp/vout /tmp/verr
   dsum=$(md5sum < /tmp/vin | cut -c1-32)
   gsum=$(gx 120 "dd if=/dev/urandom of=/tmp/vin bs=1M count=$mb 2>/dev/null; rm -f /tmp/vout /tmp/verr; md5sum < /tmp/vin | cut -c1-32")
-  # feed <sends>: the writer's stdin
-  local gfeed="( waitkey $K/go $TMO; [ $gsend = 1 ] && cat /tmp/vin; waitkey $K/dom0-got $TMO; waitkey $K/guest-got $TMO )"
+  local gfeed="xv_feed $K $gsend"     # the guest writer's stdin (lib.sh)
   local gdone="( waitsize /tmp/vout $gwant $TMO && xenstore-write $K/guest-got 1 ) >/dev/null 2>&1 &"
   if [ $srv = guest ]; then
     gx 30 "$gfeed | run $c timeout $TMO $SRV 0 $P $SARGS >/tmp/vout 2>/tmp/verr & $gdone" >/dev/null
@@ -173,15 +172,13 @@ xvchan() {
       r "FAIL $name: server in the guest did not come up: $(gx 10 'cat /tmp/verr') $(xenstore-ls $P 2>&1 | tr '\n' ' ')"
       gx 30 "for p in \$(pids_with '$P'); do kill \$p; done" >/dev/null; return
     fi
-    ( waitkey $K/go $TMO; [ $dsend = 1 ] && cat /tmp/vin; waitkey $K/guest-got $TMO; waitkey $K/dom0-got $TMO ) |
-      run $c timeout $TMO $CLI $G $P $CARGS >/tmp/vout 2>/tmp/verr &
+    xv_feed $K $dsend | run $c timeout $TMO $CLI $G $P $CARGS >/tmp/vout 2>/tmp/verr &
     DP=$!
     usleep 500000
     dmap=$(pids_with "$CLI $G $P" | head -1)
     gmap=$(gx 30 "mapcheck $c \$(pids_with '$SRV 0 $P' | head -1)")
   else
-    ( waitkey $K/go $TMO; [ $dsend = 1 ] && cat /tmp/vin; waitkey $K/guest-got $TMO; waitkey $K/dom0-got $TMO ) |
-      run $c timeout $TMO $SRV $G $P $SARGS >/tmp/vout 2>/tmp/verr &
+    xv_feed $K $dsend | run $c timeout $TMO $SRV $G $P $SARGS >/tmp/vout 2>/tmp/verr &
     DP=$!
     if ! waitkey $P/event-channel 60; then
       r "FAIL $name: server in dom0 did not come up: $(cat /tmp/verr | tr '\n' ' ') $(xenstore-ls $P 2>&1 | tr '\n' ' ')"
@@ -209,9 +206,9 @@ xvchan() {
   [ "$dout" = "$g0" ] || ok=0
   [ $dsend = 1 ] && e0=$dsum
   [ "${gout%% *}" = "$e0" ] || ok=0
+  XV_RATE=$(mbps $(( (gsend + dsend) * size)) $t0 $t1)     # also for the demo's table
   [ $ok = 1 ] &&
-    r "PASS $name: $mb MiB $( [ $two = 1 ] && echo 'each way' || echo "$srv->client"), md5 ok (guest got ${gout%% *}, dom0 got $dout), $(mbps $(( (gsend + dsend) * size)) $t0 $t1) MB/s" ||
+    r "PASS $name: $mb MiB $( [ $two = 1 ] && echo 'each way' || echo "$srv->client"), md5 ok (guest got ${gout%% *}, dom0 got $dout), $XV_RATE MB/s" ||
     r "FAIL $name: dom0 got $dout ($(fsize /tmp/vout) bytes) want $g0; guest got '$gout' want $e0; dom0 stderr: $(head -c 200 /tmp/verr | tr '\n' ' '); guest stderr: $(gx 10 'head -c 200 /tmp/verr')"
-  XV_RATE=$(mbps $(( (gsend + dsend) * size)) $t0 $t1)     # for the demo's table
   echo "SHOW TIMING xvchan $c $prog server-in-$srv $XV_RATE MB/s" >> /tmp/raw
 }

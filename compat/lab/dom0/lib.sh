@@ -29,10 +29,6 @@ waitsize() {   # waitsize FILE BYTES SECONDS: 0 once FILE has >= BYTES. Every po
   local n=0 lim=$(($3 * 5))   # which takes the CPU from the transfer being waited for: 5 a second
   while [ "$(fsize "$1")" -lt "$2" ]; do n=$((n + 1)); [ $n -gt $lim ] && return 1; usleep 200000; done
 }
-waitxs() {     # wait until a vchan server published its xenstore node
-  n=0; while ! xenstore-read "$1/event-channel" >/dev/null 2>&1; do
-    n=$((n + 1)); [ $n -gt 200 ] && return 1; sleep 0.05; done
-}
 waitkey() {    # waitkey XSPATH SECONDS: until the xenstore node exists. It sleeps in a watch, which
   local end    # wakes it on the change; polling would cost a process every 100 ms
   end=$(($(cut -d. -f1 /proc/uptime) + $2))
@@ -41,6 +37,9 @@ waitkey() {    # waitkey XSPATH SECONDS: until the xenstore node exists. It slee
     timeout 1 xenstore-watch -n 2 "$1" >/dev/null 2>&1
     usleep 20000
   done
+}
+xv_feed() {    # xv_feed <handshake keys> <send: 0|1>: a vchan writer's stdin across domains (dom0/guest.sh)
+  waitkey $1/go 180; [ $2 = 1 ] && cat /tmp/vin; waitkey $1/dom0-got 180; waitkey $1/guest-got 180
 }
 pids_with() {  # real program pids (not busybox applets or shells) whose command line contains $1
   local p      # one ps for all: a process per /proc entry costs seconds under TCG
@@ -67,7 +66,7 @@ node1() {   # node1 <cfg> <file> -> sets RATE
   c=$1 in=$2 P=/local/domain/0/data/n1-$1 out=/tmp/n1-$1.out
   size=$(fsize $in); RATE=-; rm -f $out
   ( cat $in; waitsize $out $size 150 ) | run $c timeout 180 $T/vchan-node1 server write 0 $P 2>/tmp/n1s-$c.err &
-  if ! waitxs $P; then r "FAIL vchan/node1/$c: server did not come up: $(head -c 200 /tmp/n1s-$c.err)"; killall_with $P; wait; return; fi
+  if ! waitkey $P/event-channel 10; then r "FAIL vchan/node1/$c: server did not come up: $(head -c 200 /tmp/n1s-$c.err)"; killall_with $P; wait; return; fi
   why=$(mapcheck $c "$(pids_with $P | head -1)")
   t0=$(up)
   run $c timeout 180 $T/vchan-node1 client read 0 $P > $out 2>/tmp/n1c-$c.err &
@@ -90,7 +89,7 @@ node2() {   # node2 <cfg> <fileA> <fileB|-> <rbuf> <wbuf> <tag> -> sets RATE
   rm -f $co $so; : > $so
   ( cat $A; waitsize $co $sa 150; waitsize $so $sb 150 ) |
     run $c timeout 180 $T/vchan-node2 server 0 $P $4 $5 > $so 2>/tmp/n2s-$c.err &
-  if ! waitxs $P; then r "FAIL vchan/node2/$c/$6: server did not come up: $(head -c 200 /tmp/n2s-$c.err)"; killall_with $P; wait; return; fi
+  if ! waitkey $P/event-channel 10; then r "FAIL vchan/node2/$c/$6: server did not come up: $(head -c 200 /tmp/n2s-$c.err)"; killall_with $P; wait; return; fi
   why=$(mapcheck $c "$(pids_with "server 0 $P" | head -1)")
   t0=$(up)
   ( [ "$Bf" = - ] || cat $Bf; waitsize $co $sa 150; waitsize $so $sb 150 ) |

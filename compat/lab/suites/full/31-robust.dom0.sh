@@ -43,7 +43,7 @@ vchan_kill() {   # vchan_kill <cfg> <victim: server|client>
   ( cat /tmp/vk4; sleep 100 ) > /tmp/vk-feed & feeder=$!
   sleep 100 > /tmp/vk-in & holder=$!
   vk_side $c s /tmp/vk-feed /dev/null server 0 $P 65536 65536
-  if ! waitxs $P; then r "FAIL robust/vchan-$v-killed/$c: server did not come up"; kill $feeder $holder; return; fi
+  if ! waitkey $P/event-channel 10; then r "FAIL robust/vchan-$v-killed/$c: server did not come up"; kill $feeder $holder; return; fi
   vk_side $c c /tmp/vk-in $o client 0 $P
   waitsize $o 4194304 60
   victim=$(for d in /proc/[0-9]*; do [ "$(cat $d/comm 2>/dev/null)" = vk-$vn ] && echo ${d#/proc/}; done | head -1)
