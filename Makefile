@@ -2,6 +2,7 @@
 #   make                 library, static archive, header, pkg-config files in build/
 #   make test            every check (unit, ABI, header, pkg-config, real Xen lab); installs deps
 #   make lab | demo      the real-Xen lab alone | a side-by-side demo on real Xen
+#                        (LAB_STACK=debian12 | debian12-k612 | debian13: compat/lab/README.md)
 #   make bench           benchmarks on real Xen, Debian's library against ours (BENCHMARKS.md)
 #   make install PREFIX=/usr LIBDIR=/usr/lib/x86_64-linux-gnu DESTDIR=...
 

@@ -12,7 +12,7 @@
 SYSLIB=/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu
 DEBLIB=/usr/lib/x86_64-linux-gnu/libxengnttab.so.1.2
 OURS=/opt/ours/libxengnttab.so.1
-VCH=/opt/vchan-ours/libxenvchan.so.4.17
+VCH=$(echo /opt/vchan-ours/libxenvchan.so.*)   # .so.4.17 (Xen 4.17) or .so.4.20
 T=/tests
 run() {   # run <cfg> cmd...: run cmd with the library configuration's environment
   c=$1; shift

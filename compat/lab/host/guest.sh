@@ -11,10 +11,10 @@ rm -rf "$GI"; tree_base "$GI"
 tree_modules "$GI" $XENMODS drivers/block/xen-blkfront lib/crc16 fs/mbcache fs/jbd2/jbd2 fs/ext4/ext4 crypto/crc32c_generic ||
   res 1 guest-modules "missing kernel modules"
 tree_xenstore_client "$GI"
-cp "$R/usr/lib/xen-4.17/bin/vchan-socket-proxy" "$GI/usr/lib/xen-4.17/bin/"
+cp "$R/usr/lib/xen-$XV/bin/vchan-socket-proxy" "$GI/usr/lib/xen-$XV/bin/"
 for t in ${GUEST_TESTS:-}; do cp "$B/tests/$t" "$GI/tests/" || res 1 "guest-test-$t"; done
 cp -L "$OURS_LIB" "$GI/opt/ours/libxengnttab.so.1"
-cp "$B/vchan-ours/libxenvchan.so.4.17" "$GI/opt/vchan-ours/"
+cp "$B/vchan-ours/$VSO" "$GI/opt/vchan-ours/"
 cp "$LAB/guest/init" "$GI/init"; chmod +x "$GI/init"
 cp "$LAB/dom0/lib.sh" "$GI/tests/lib.sh"
 tree_libs "$GI"
@@ -23,11 +23,11 @@ res $? guest-initramfs
 
 # dom0: the toolstack, the console daemon, the device model
 cp "$LAB/dom0/guest.sh" "$I/tests/guest.sh"
-for b in xenconsoled xenconsole xl libxl-save-helper; do cp "$R/usr/lib/xen-4.17/bin/$b" "$I/usr/lib/xen-4.17/bin/"; done
+for b in xenconsoled xenconsole xl libxl-save-helper; do cp "$R/usr/lib/xen-$XV/bin/$b" "$I/usr/lib/xen-$XV/bin/"; done
 mkdir -p "$I/usr/libexec" "$I/etc/xen" "$I/boot/guest" "$I/usr/share/qemu/keymaps"
 cp "$R/usr/libexec/xen-qemu-system-i386" "$I/usr/libexec/"        # libxl's default device model
 cp "$R/usr/share/qemu/keymaps/en-us" "$I/usr/share/qemu/keymaps/"  # without it QEMU exits at once
-KVER=$(ls "$R/lib/modules" | head -1)
+KVER=${KMOD##*/}
 cp "$R/boot/vmlinuz-$KVER" "$I/boot/guest/vmlinuz"
 cp "$W/guest-initrd.cpio.gz" "$I/boot/guest/initrd.cpio.gz"
 cp "$LAB/guest/guest.cfg" "$I/etc/xen/guest.cfg"

@@ -1,9 +1,9 @@
 #!/bin/bash
-# Host preparation: install tools, download Debian's Xen + kernel + runtime debs (cached),
+# Host preparation: install tools, download the stack's Xen + kernel + runtime debs (cached),
 # extract them into $W/root. Idempotent; re-runs reuse the cache.
-# usage: prepare.sh <workdir> <cachedir>
+# usage: DIST=<bookworm|trixie> KERNEL_META=<package> prepare.sh <workdir> <cachedir>
 set -euo pipefail
-W=$1 C=$2
+W=$1 C=$(mkdir -p "$2" && cd "$2" && pwd)   # absolute: apt reads relative Dir:: paths from /
 export DEBIAN_FRONTEND=noninteractive
 # qemu-system-x86: the TCG machine; the libpixman..zlib1g line: the host copies of what Debian's
 # qemu-system-xen needs, found by ldd when dom0's initramfs is built (the guest's disk backend)
@@ -21,29 +21,60 @@ if [ -n "$need" ]; then
     { apt-get update >/dev/null && apt-get install -y --no-install-recommends $need >/dev/null; }
 fi
 
-# Debian's current 6.1 kernel image, resolved through the linux-image-amd64 metapackage
-kpkg() { apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}'; }
+# The stack (compat/lab/stacks/<name>, passed on by run-lab): DIST is bookworm (the host's own
+# archive and sources) or trixie (a separate apt configuration in $C/apt-trixie, signed by the
+# trixie keys that bookworm's debian-archive-keyring holds; the machine's sources stay as they
+# are); KERNEL_META names the kernel metapackage.
+DIST=${DIST:?} KERNEL_META=${KERNEL_META:?}
+APT=()
+case $DIST in
+  bookworm) XV=4.17 ;;
+  trixie)
+    XV=4.20
+    A=$C/apt-trixie
+    MIRROR=${LAB_MIRROR:-$(awk '/^URIs:/ && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null)}
+    mkdir -p "$A/lists/partial" "$A/cache/archives/partial" "$A/sources.list.d"   # sourceparts: empty on purpose
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${MIRROR:-http://deb.debian.org/debian} trixie main" > "$A/sources.list"
+    APT=(-o Dir::Etc::sourcelist="$A/sources.list" -o Dir::Etc::sourceparts="$A/sources.list.d"
+         -o Dir::State::Lists="$A/lists" -o Dir::Cache="$A/cache" -o Dir::State::status=/dev/null)
+    ls "$A"/lists/*_Packages* >/dev/null 2>&1 || apt-get "${APT[@]}" update >&2 ;;
+  *) echo "DIST must be bookworm or trixie, not '$DIST'" >&2; exit 1 ;;
+esac
+kpkg() { apt-cache "${APT[@]}" depends "$KERNEL_META" 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}'; }
 KPKG=$(kpkg)
-[ -n "$KPKG" ] || { apt-get update >/dev/null 2>&1; KPKG=$(kpkg); }
-[ -n "$KPKG" ] || { echo "cannot resolve linux-image-amd64" >&2; exit 1; }
-DEBS="xen-hypervisor-4.17-amd64 $KPKG xen-utils-4.17 xen-utils-common xenstore-utils libxengnttab1
- libxenevtchn1 libxenstore4 libxentoollog1 libxentoolcore1 libxencall1 libxenforeignmemory1
- libxendevicemodel1 libxenmisc4.17 libxenhypfs1 libyajl2 qemu-system-xen qemu-system-data"
+[ -n "$KPKG" ] || { apt-get "${APT[@]}" update >/dev/null 2>&1; KPKG=$(kpkg); }
+[ -n "$KPKG" ] || { echo "cannot resolve $KERNEL_META" >&2; exit 1; }
 # qemu-system-xen: /usr/libexec/xen-qemu-system-i386, the guest's qdisk backend; qemu-system-data:
 # the keymap libxl makes QEMU load (-vnc none -k en-us) even for a PV guest
+DEBS="xen-hypervisor-$XV-amd64 $KPKG xen-utils-$XV xen-utils-common xenstore-utils libxengnttab1
+ libxenevtchn1 libxenstore4 libxentoollog1 libxentoolcore1 libxencall1 libxenforeignmemory1
+ libxendevicemodel1 libxenmisc$XV libxenhypfs1 libyajl2 qemu-system-xen qemu-system-data"
+# trixie's Xen libraries need glibc 2.38 and its QEMU trixie's glib & co, so the stack brings its
+# own userland libraries: every library package (lib*, zlib1g) in the dependency closure of the
+# Xen packages, as apt resolves it for an empty system. bookworm's come from the host.
+if [ "$DIST" = trixie ]; then
+  DEBS="$DEBS $(apt-get "${APT[@]}" install -s --no-install-recommends $DEBS 2>/dev/null |
+                awk '/^Inst (lib|zlib1g)/ {print $2}' | sort -u | tr '\n' ' ')"
+  DEBS=$(echo $DEBS | tr ' ' '\n' | sort -u | tr '\n' ' ')
+fi
 N=$(echo $DEBS | wc -w)
-KEY=$(echo $DEBS | md5sum | cut -c1-12)
-mkdir -p "$C/debs"
-if [ ! -f "$C/debs/.done-$KEY" ]; then
-  (cd "$C/debs" && rm -f ./*.deb && apt-get download -q $DEBS 2>&1 | grep -v -e 'unsandboxed' -e '^Get:' >&2 || true)
-  n=$(ls "$C/debs"/*.deb 2>/dev/null | wc -l)
+KEY=$(echo $DIST $DEBS | md5sum | cut -c1-12)
+DD=$C/debs/$DIST-$KEY       # one folder per stack: switching stacks reuses each one's cache
+mkdir -p "$DD"
+if [ ! -f "$DD/.done" ]; then
+  get() { (cd "$DD" && rm -f ./*.deb && apt-get "${APT[@]}" download -q $DEBS 2>&1 | grep -v -e 'unsandboxed' -e '^Get:' >&2 || true); }
+  get
+  n=$(ls "$DD"/*.deb 2>/dev/null | wc -l)
+  # stale package lists (a point release replaced the versions they name): update, retry once
+  [ "$n" -ge "$N" ] || { apt-get "${APT[@]}" update >/dev/null 2>&1; get; n=$(ls "$DD"/*.deb 2>/dev/null | wc -l); }
   [ "$n" -ge "$N" ] || { echo "apt-get download got only $n of $N debs" >&2; exit 1; }
-  touch "$C/debs/.done-$KEY"
+  touch "$DD/.done"
 fi
 if [ ! -f "$W/root/.done-$KEY" ]; then
   rm -rf "$W/root"; mkdir -p "$W/root"
-  for d in "$C"/debs/*.deb; do dpkg -x "$d" "$W/root"; done
-  zcat "$W/root/boot/xen-4.17-amd64.gz" > "$W/xen"
+  for d in "$DD"/*.deb; do dpkg -x "$d" "$W/root"; done
+  zcat "$W/root/boot/xen-$XV-amd64.gz" > "$W/xen"
   touch "$W/root/.done-$KEY"
 fi
+echo "xen: $XV ($DIST, $N debs)"
 echo "kernel: $KPKG"

@@ -1,9 +1,18 @@
 # tree.sh - helpers that build an initramfs tree, for dom0's (host/build.sh) and the guest's
 # (host/guest.sh). Sourced; needs R (the extracted debs) and LA (/usr/lib/x86_64-linux-gnu).
+# What differs between the stacks (compat/lab/stacks/) is read from the debs themselves:
+#   XV     the Xen version (4.17, 4.20): the tools' folder /usr/lib/xen-$XV/bin
+#   KMOD   the kernel's module folder (trixie's is under /usr/lib/modules)
+#   LDSO   the dynamic loader that lists and runs the binaries: the stack's own when its debs
+#          bring glibc (trixie's Xen libraries need glibc 2.38), else the host's (bookworm's)
+XV=$(ls "$R/usr/lib" | sed -n 's/^xen-\([0-9.]*\)$/\1/p' | head -1)
+KMOD=$(ls -d "$R"/lib/modules/* "$R"/usr/lib/modules/* 2>/dev/null | head -1)
+LDSO=$R$LA/ld-linux-x86-64.so.2
+[ -f "$LDSO" ] || LDSO=/lib64/ld-linux-x86-64.so.2
 tree_base() {   # tree_base <dir>: busybox and the directory skeleton
   local I=$1 a
   mkdir -p "$I"/{bin,sbin,etc,proc,sys,dev,tmp,run,var/lib,var/log,tests/suites,opt/ours,opt/vchan-ours,usr/bin,usr/sbin} \
-           "$I"/usr/lib/xen-4.17/bin "$I$LA" "$I"/lib/x86_64-linux-gnu "$I"/lib64
+           "$I"/usr/lib/xen-$XV/bin "$I$LA" "$I"/lib/x86_64-linux-gnu "$I"/lib64
   ln -s ../run "$I/var/run"
   cp /bin/busybox "$I/bin/busybox"
   for a in $(/bin/busybox --list); do [ -e "$I/bin/$a" ] || ln -s busybox "$I/bin/$a"; done
@@ -12,11 +21,10 @@ tree_base() {   # tree_base <dir>: busybox and the directory skeleton
   echo "root:x:0:0:root:/:/bin/sh" > "$I/etc/passwd"
 }
 tree_modules() {   # tree_modules <dir> <paths below kernel/, no suffix>...: stored as plain .ko
-  local I=$1 m S D KVER
-  KVER=$(ls "$R/lib/modules" | head -1)
+  local I=$1 m S D KVER=${KMOD##*/}
   shift
   for m in "$@"; do
-    S=$R/lib/modules/$KVER/kernel/$m D=$I/lib/modules/$KVER/kernel/$m.ko
+    S=$KMOD/kernel/$m D=$I/lib/modules/$KVER/kernel/$m.ko
     mkdir -p "$(dirname "$D")"
     if [ -f "$S.ko" ]; then cp "$S.ko" "$D"
     elif [ -f "$S.ko.xz" ]; then xz -dc "$S.ko.xz" > "$D"      # Linux 6.12 ships compressed modules
@@ -28,16 +36,26 @@ tree_xenstore_client() {   # the xenstore client: one multi-call binary
   local l
   for l in read write ls list rm exists chmod watch; do ln -sf xenstore "$1/usr/bin/xenstore-$l"; done
 }
-tree_libs() {   # tree_libs <dir>: Debian's Xen libraries (the reference) + glibc & co for every ELF file
-  local I=$1
-  cp -a "$R$LA"/*.so* "$I$LA/"
+tree_libs() {   # tree_libs <dir>: Debian's Xen libraries (the reference) + what every ELF file needs
+  local I=$1 log=$1.libs
+  cp -a "$R$LA"/libxen*.so* "$I$LA/"
+  # listed by the loader that will run them; a library only the host has is an error when the
+  # stack brings its own glibc (it would mix two glibc releases in dom0)
   find "$I" -type f \( -perm -u+x -o -name '*.so*' \) | while read -r f; do
-    head -c 4 "$f" | grep -q ELF || continue
-    LD_LIBRARY_PATH=$R$LA ldd "$f" 2>/dev/null | awk '/=> \/(lib|usr\/lib)\/x86_64/ {print $3}' || true
-  done | sort -u | while read -r lib; do
-    case "$lib" in "$R"/*) ;; *) cp -Ln "$lib" "$I/lib/x86_64-linux-gnu/" ;; esac
-  done
-  cp -L /lib64/ld-linux-x86-64.so.2 "$I/lib64/"
-  cp -Ln /lib/x86_64-linux-gnu/libgcc_s.so.1 "$I/lib/x86_64-linux-gnu/"   # pthread_cancel (proxy), Rust
+    readelf -d "$f" 2>/dev/null | grep -q NEEDED || continue     # not ELF, or static (--list would crash)
+    "$LDSO" --library-path "$R$LA:$R/lib/x86_64-linux-gnu" --list "$f" 2>&1 | sed "s|^|$f: |"
+  done > "$log"
+  if grep -q 'not found' "$log"; then echo "FAIL build/initramfs-libs: $(grep -m2 'not found' "$log" | tr '\n' ' ')"; return 1; fi
+  awk '/=> \// {print $4}' "$log" | sort -u | while read -r lib; do
+    case "$lib" in
+      "$R"/*) cp -Ln "$lib" "$I$LA/" ;;
+      *) [ "$LDSO" = /lib64/ld-linux-x86-64.so.2 ] || { echo "FAIL build/initramfs-libs: $lib from the host, not the stack"; return 1; }
+         cp -Ln "$lib" "$I/lib/x86_64-linux-gnu/" ;;
+    esac
+  done || return 1
+  cp -L "$LDSO" "$I/lib64/ld-linux-x86-64.so.2"
+  local gccs=$R$LA/libgcc_s.so.1
+  [ -f "$gccs" ] || gccs=/lib/x86_64-linux-gnu/libgcc_s.so.1
+  cp -Ln "$gccs" "$I$LA/"   # pthread_cancel's unwinder (vchan-socket-proxy), Rust
 }
 tree_pack() { (cd "$1" && find . | cpio -o -H newc --quiet | gzip -1) > "$2"; }

@@ -1,0 +1,7 @@
+# suites.sh - which suite files a run takes. Sourced by run-lab and host/build.sh; needs SUITES
+# (compat/lab/suites/<mode>) and PICK (space-separated shell patterns of suite names, e.g.
+# '10-gntdiff 7[0-5]-*': LAB_SUITES, else the stack's list).
+suite_files() {   # suite_files <kind: dom0.sh | build.sh | host.sh>: the matching files, in name order
+  local p
+  for p in $PICK; do ls "$SUITES"/$p."$1" 2>/dev/null; done | sort -u
+}
