@@ -2,6 +2,7 @@
 # (compat/lab/suites/<mode>) and PICK (space-separated shell patterns of suite names, e.g.
 # '10-gntdiff 7[0-5]-*': LAB_SUITES, else the stack's list).
 suite_files() {   # suite_files <kind: dom0.sh | build.sh | host.sh>: the matching files, in name order
-  local p
-  for p in $PICK; do ls "$SUITES"/$p."$1" 2>/dev/null; done | sort -u
+  local p pats
+  read -ra pats <<< "$PICK"      # split without expanding the patterns against the current folder
+  for p in "${pats[@]}"; do ls "$SUITES"/$p."$1" 2>/dev/null; done | sort -u
 }
