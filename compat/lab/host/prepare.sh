@@ -76,5 +76,6 @@ if [ ! -f "$W/root/.done-$KEY" ]; then
   zcat "$W/root/boot/xen-$XV-amd64.gz" > "$W/xen"
   touch "$W/root/.done-$KEY"
 fi
+ln -sfn "$DD" "$W/debs"      # the stack's debs, for the suites' build files
 echo "xen: $XV ($DIST, $N debs)"
 echo "kernel: $KPKG"
