@@ -3,6 +3,7 @@
 #   make test            every check (unit, ABI, header, pkg-config, real Xen lab); installs deps
 #   make lab | demo      the real-Xen lab alone | a side-by-side demo on real Xen
 #   make bench           benchmarks on real Xen, Debian's library against ours (BENCHMARKS.md)
+#   make deb             Debian packages (debian/, dpkg-buildpackage) in build/deb/, checked by lintian
 #   make install PREFIX=/usr LIBDIR=/usr/lib/x86_64-linux-gnu DESTDIR=...
 
 PREFIX ?= /usr/local
@@ -18,7 +19,7 @@ RUST_ARCHIVE := target/capi/libxengnttab.a
 SO := $(B)/libxengnttab.so.1.2
 EXPORTS := $(shell grep -o 'xeng[a-z_]*;' libxengnttab.map | tr -d ';')
 
-.PHONY: all deps test lab demo bench install clean FORCE
+.PHONY: all deps test lab demo bench install deb clean FORCE
 
 all: $(SO) $(B)/libxengnttab.a
 
@@ -66,6 +67,23 @@ install: all $(B)/xengnttab.pc $(B)/xengntshr.pc
 	install -m 644 $(B)/libxengnttab.a $(DESTDIR)$(LIBDIR)/libxengnttab.a
 	install -m 644 include/xengnttab.h $(DESTDIR)$(INCLUDEDIR)/xengnttab.h
 	install -m 644 $(B)/xengnttab.pc $(B)/xengntshr.pc $(DESTDIR)$(PKGCONFIGDIR)/
+
+# Binary packages only (-b), built in place (-nc: no `make clean`, which would drop cargo's
+# target/); debian/rules and the two options below keep every output in build/deb/ (by default
+# dpkg-buildpackage writes to the parent directory). lintian prints what it finds and fails the
+# target on errors (compat/check-deb counts its warnings too).
+DEB_OUT := $(CURDIR)/$(B)/deb
+DEB_VERSION := $(shell dpkg-parsechangelog -S Version 2>/dev/null)
+DEB_ARCH := $(shell dpkg --print-architecture)
+deb:
+	rm -rf $(DEB_OUT)
+	mkdir -p $(DEB_OUT)
+	dpkg-buildpackage -b -us -uc -nc \
+		--buildinfo-file=$(DEB_OUT)/xengnttab-rs_$(DEB_VERSION)_$(DEB_ARCH).buildinfo \
+		--buildinfo-option=-u$(DEB_OUT) \
+		--changes-file=$(DEB_OUT)/xengnttab-rs_$(DEB_VERSION)_$(DEB_ARCH).changes \
+		--changes-option=-u$(DEB_OUT)
+	lintian --fail-on error --info $(DEB_OUT)/xengnttab-rs_$(DEB_VERSION)_$(DEB_ARCH).changes
 
 deps:
 	compat/install-deps
