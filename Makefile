@@ -4,6 +4,7 @@
 #   make lab | demo      the real-Xen lab alone | a side-by-side demo on real Xen
 #                        (LAB_STACK=debian12 | debian12-k612 | debian13: compat/lab/README.md)
 #   make bench           benchmarks on real Xen, Debian's library against ours (BENCHMARKS.md)
+#   make deb             Debian packages (debian/, dpkg-buildpackage) in build/deb/, checked by lintian
 #   make install PREFIX=/usr LIBDIR=/usr/lib/x86_64-linux-gnu DESTDIR=...
 
 PREFIX ?= /usr/local
@@ -19,7 +20,7 @@ RUST_ARCHIVE := target/capi/libxengnttab.a
 SO := $(B)/libxengnttab.so.1.2
 EXPORTS := $(shell grep -o 'xeng[a-z_]*;' libxengnttab.map | tr -d ';')
 
-.PHONY: all deps test lab demo bench install clean FORCE
+.PHONY: all deps test lab demo bench install deb clean FORCE
 
 all: $(SO) $(B)/libxengnttab.a
 
@@ -67,6 +68,25 @@ install: all $(B)/xengnttab.pc $(B)/xengntshr.pc
 	install -m 644 $(B)/libxengnttab.a $(DESTDIR)$(LIBDIR)/libxengnttab.a
 	install -m 644 include/xengnttab.h $(DESTDIR)$(INCLUDEDIR)/xengnttab.h
 	install -m 644 $(B)/xengnttab.pc $(B)/xengntshr.pc $(DESTDIR)$(PKGCONFIGDIR)/
+
+# Binary packages only (-b), built in place (-nc: no `make clean`, which would drop cargo's
+# target/); debian/rules and the two options below keep every output in build/deb/ (by default
+# dpkg-buildpackage writes to the parent directory). lintian, when installed, prints what it
+# finds and fails the target on errors (compat/check-deb also fails on warnings).
+DEB_OUT := $(CURDIR)/$(B)/deb
+DEB_VERSION := $(shell dpkg-parsechangelog -S Version 2>/dev/null)
+DEB_ARCH := $(shell dpkg --print-architecture)
+deb:
+	rm -rf $(DEB_OUT)
+	mkdir -p $(DEB_OUT)
+	dpkg-buildpackage -b -us -uc -nc \
+		--buildinfo-file=$(DEB_OUT)/xengnttab-rs_$(DEB_VERSION)_$(DEB_ARCH).buildinfo \
+		--buildinfo-option=-u$(DEB_OUT) \
+		--changes-file=$(DEB_OUT)/xengnttab-rs_$(DEB_VERSION)_$(DEB_ARCH).changes \
+		--changes-option=-u$(DEB_OUT)
+	if command -v lintian >/dev/null; then lintian --fail-on error $(DEB_OUT)/xengnttab-rs_$(DEB_VERSION)_$(DEB_ARCH).changes; \
+	else echo "make deb: lintian is not installed, packages not checked"; fi
+	@ls $(DEB_OUT)/*.deb
 
 deps:
 	compat/install-deps

@@ -9,6 +9,8 @@
 #   lp   ours through LD_LIBRARY_PATH=/opt/ours
 #   pre  ours through LD_PRELOAD=/opt/ours/libxengnttab.so.1 (unmodified Debian binaries/libxenvchan)
 #   vch  libxenvchan rebuilt against our header (/opt/vchan-ours) + ours, through LD_LIBRARY_PATH
+#   sys  whatever the system's $DEBLIB is, with no LD_PRELOAD or LD_LIBRARY_PATH at all (77-deb:
+#        ours once dpkg installed our package); mapcheck compares the mapped inode with the file's
 SYSLIB=/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu
 DEBLIB=/usr/lib/x86_64-linux-gnu/libxengnttab.so.1.2
 OURS=/opt/ours/libxengnttab.so.1
@@ -21,6 +23,7 @@ run() {   # run <cfg> cmd...: run cmd with the library configuration's environme
     lp)  LD_LIBRARY_PATH=/opt/ours:$SYSLIB "$@" ;;
     pre) LD_PRELOAD=$OURS "$@" ;;
     vch) LD_LIBRARY_PATH=/opt/vchan-ours:/opt/ours:$SYSLIB "$@" ;;
+    sys) env -u LD_PRELOAD -u LD_LIBRARY_PATH "$@" ;;
   esac
 }
 up() { cut -d' ' -f1 /proc/uptime; }   # seconds since boot (also in the guest, which sources this)
@@ -54,6 +57,8 @@ mapcheck() {   # mapcheck <cfg> <pid> -> "" if the right libraries are mapped, e
     deb) grep -q $DEBLIB $m && ! grep -q /opt/ours $m || echo "expected Debian's library only" ;;
     lp|pre) grep -q $OURS $m && ! grep -q $DEBLIB $m || echo "expected ours only" ;;
     vch) grep -q $OURS $m && grep -q $VCH $m && ! grep -q $DEBLIB $m || echo "expected ours + rebuilt libxenvchan" ;;
+    sys) [ "$(awk -v f=$DEBLIB '$6 == f {print $5; exit}' $m)" = "$(stat -L -c %i $DEBLIB)" ] && ! grep -q -e /opt/ours -e "$DEBLIB (deleted)" $m ||
+           echo "expected the file now at $DEBLIB (inode $(stat -L -c %i $DEBLIB)), got: $(grep libxengnttab $m | awk '{print $5, $6, $7}' | sort -u | tr '\n' ' ')" ;;
   esac
 }
 mbps() { awk -v b=$1 -v t0=$2 -v t1=$3 'BEGIN{d=t1-t0; if (d<=0) d=0.01; printf "%.1f", b/1048576/d}'; }

@@ -1,0 +1,35 @@
+# 77-deb: our Debian package installed in dom0 by dpkg itself (see 77-deb.dom0.sh). Into
+# /tests/deb go: the two packages (our libxengnttab1-rs from `make deb`, Debian's libxengnttab1
+# from the lab's cache), Debian's dpkg programs and GNU tar, which dpkg-deb runs (the host's: dom0
+# has only busybox; their libraries are copied like any test program's) and a dpkg status that records what the initramfs already
+# holds as Debian installed it: libc6 (the host's, which tree_libs copies) and libxentoollog1 /
+# libxentoolcore1 (from the same debs as $R), so that dpkg checks both packages' dependencies.
+GUEST=1
+DK=$B/tests/deb
+mkdir -p "$DK/bin"
+# our package, built from the library under test: build/deb/ if it holds that library, else make deb
+debof() { ls "$REPO"/build/deb/libxengnttab1-rs_*.deb 2>/dev/null | head -1; }
+debmd5() { dpkg-deb --fsys-tarfile "$1" | tar -xO ./usr/lib/x86_64-linux-gnu/libxengnttab.so.1.2 | md5sum | cut -c1-32; }
+OD=$(debof)
+if [ -z "$OD" ] || [ "$(debmd5 "$OD")" != "$(md5sum < "$OURS_LIB" | cut -c1-32)" ]; then
+  make -C "$REPO" deb > "$B/make-deb.log" 2>&1 || echo "make deb failed: $(tail -3 "$B/make-deb.log")" >&2
+  OD=$(debof)
+fi
+[ -n "$OD" ] && [ "$(debmd5 "$OD")" = "$(md5sum < "$OURS_LIB" | cut -c1-32)" ]
+res $? deb/ours "no build/deb/libxengnttab1-rs_*.deb holding $OURS_LIB (see $B/make-deb.log)"
+cp "$OD" "$DK/"
+DD=$(ls "$REPO"/.cache/lab/debs/libxengnttab1_*.deb 2>/dev/null | head -1)
+[ -n "$DD" ] && cp "$DD" "$DK/"
+res $? deb/debian "no libxengnttab1 deb in $REPO/.cache/lab/debs"
+for p in /usr/bin/dpkg /usr/bin/dpkg-deb /usr/bin/dpkg-divert /usr/bin/dpkg-query /usr/bin/dpkg-split \
+         /usr/bin/dpkg-trigger /sbin/start-stop-daemon /sbin/ldconfig /bin/tar; do
+  cp "$p" "$DK/bin/"
+done
+{
+  dpkg-query -s libc6:amd64 | sed '/^Status:/d; 1a Status: install ok installed'
+  for p in libxentoollog1 libxentoolcore1; do
+    echo; dpkg-deb -f "$(ls "$REPO"/.cache/lab/debs/${p}_*.deb | head -1)" | sed '1a Status: install ok installed'
+  done
+} > "$DK/status"
+grep -c '^Status: install ok installed' "$DK/status" | grep -qx 3
+res $? deb/dpkg-status "$(grep -c '^Package:' "$DK/status") stanzas in $DK/status"
