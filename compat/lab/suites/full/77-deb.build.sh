@@ -18,9 +18,9 @@ fi
 [ -n "$OD" ] && [ "$(debmd5 "$OD")" = "$(md5sum < "$OURS_LIB" | cut -c1-32)" ]
 res $? deb/ours "no build/deb/libxengnttab1-rs_*.deb holding $OURS_LIB (see $B/make-deb.log)"
 cp "$OD" "$DK/"
-DD=$(ls "$REPO"/.cache/lab/debs/libxengnttab1_*.deb 2>/dev/null | head -1)
+DD=$(ls "$W"/debs/libxengnttab1_*.deb 2>/dev/null | head -1)
 [ -n "$DD" ] && cp "$DD" "$DK/"
-res $? deb/debian "no libxengnttab1 deb in $REPO/.cache/lab/debs"
+res $? deb/debian "no libxengnttab1 deb in $W/debs (the stack's debs)"
 for p in /usr/bin/dpkg /usr/bin/dpkg-deb /usr/bin/dpkg-divert /usr/bin/dpkg-query /usr/bin/dpkg-split \
          /usr/bin/dpkg-trigger /sbin/start-stop-daemon /sbin/ldconfig /bin/tar; do
   cp "$p" "$DK/bin/"
@@ -28,7 +28,7 @@ done
 {
   dpkg-query -s libc6:amd64 | sed '/^Status:/d; 1a Status: install ok installed'
   for p in libxentoollog1 libxentoolcore1; do
-    echo; dpkg-deb -f "$(ls "$REPO"/.cache/lab/debs/${p}_*.deb | head -1)" | sed '1a Status: install ok installed'
+    echo; dpkg-deb -f "$(ls "$W"/debs/${p}_*.deb | head -1)" | sed '1a Status: install ok installed'
   done
 } > "$DK/status"
 grep -c '^Status: install ok installed' "$DK/status" | grep -qx 3
