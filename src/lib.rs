@@ -44,6 +44,8 @@ pub mod gntshr;
 #[deny(unsafe_code)]
 pub mod gnttab;
 #[deny(unsafe_code)]
+pub mod memory;
+#[deny(unsafe_code)]
 mod notify;
 mod sys;
 
@@ -52,4 +54,6 @@ pub use copy::{CopyBatch, ForeignGrant, GrantStatus};
 pub use error::{Error, Result};
 pub use gntshr::{GrantSharer, SharedPages};
 pub use gnttab::{Domains, GrantMapping, GrantTable, MaxGrants};
+pub use memory::MemoryError;
 pub use notify::UnmapNotify;
+pub use sys::volatile::{AtomicInteger, ByteValued, VolatileSlice};

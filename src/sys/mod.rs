@@ -17,6 +17,7 @@ pub mod toollog;
 #[cfg(test)]
 mod uapi_check;
 mod var_request;
+pub mod volatile;
 
 pub use var_request::{VarRequest, with_output_request, with_request};
 

@@ -102,12 +102,12 @@ impl<'t> Shell<'t> {
                 writeln!(out, "appended {word:?} to {count} page(s)")
             }
             Line::Peek { slot, offset } => {
-                let byte = self.slot(slot)?.bytes()[offset];
+                let byte: u8 = self.slot(slot)?.memory().read_obj(offset).map_err(|e| failed!("{e}"))?;
                 writeln!(out, "slot {slot} byte {offset}: {byte}")
             }
             Line::Poke { slot, offset, value } => {
-                let bytes = self.slot(slot)?.bytes_mut().ok_or_else(|| failed!("slot {slot} is mapped read-only"))?;
-                bytes[offset] = value;
+                let page = self.slot(slot)?.writable().ok_or_else(|| failed!("slot {slot} is mapped read-only"))?;
+                page.write_obj(offset, value).map_err(|e| failed!("{e}"))?;
                 writeln!(out, "slot {slot} byte {offset} = {value}")
             }
         };
@@ -150,8 +150,8 @@ impl<'t> Shell<'t> {
         self.slots.iter().position(matches).ok_or_else(|| Failure::Failed(missing()))
     }
 
-    fn slot(&mut self, number: u32) -> Result<&mut Slot<'t>, Failure> {
-        self.slots.iter_mut().find(|s| s.number == number).ok_or_else(|| failed!("no slot {number}"))
+    fn slot(&self, number: u32) -> Result<&Slot<'t>, Failure> {
+        self.slots.iter().find(|s| s.number == number).ok_or_else(|| failed!("no slot {number}"))
     }
 
     fn release(&mut self, index: usize, out: &mut impl Write) -> io::Result<()> {
@@ -169,7 +169,8 @@ impl<'t> Shell<'t> {
             return writeln!(out, "no pages");
         }
         for slot in &self.slots {
-            writeln!(out, "slot {}: {}: \"{}\"", slot.number, slot.describe(), text::read(slot.bytes()))?;
+            let page = text::snapshot(slot.memory());
+            writeln!(out, "slot {}: {}: \"{}\"", slot.number, slot.describe(), text::read(&page))?;
         }
         Ok(())
     }
@@ -179,13 +180,15 @@ impl<'t> Shell<'t> {
     fn append(&mut self, word: &str) -> Result<usize, Failure> {
         let mut count = 0;
         let mut full = Vec::new();
-        for slot in &mut self.slots {
-            let number = slot.number;
-            if let Some(bytes) = slot.bytes_mut() {
-                match text::append(bytes, word) {
-                    Ok(()) => count += 1,
-                    Err(AppendError::Full) => full.push(number.to_string()),
+        for slot in &self.slots {
+            let Some(page) = slot.writable() else { continue };
+            let mut copy = text::snapshot(page);
+            match text::append(&mut copy, word) {
+                Ok(appended) => {
+                    appended.write_back(&copy, page).map_err(|e| failed!("slot {}: {e}", slot.number))?;
+                    count += 1;
                 }
+                Err(AppendError::Full) => full.push(slot.number.to_string()),
             }
         }
         if !full.is_empty() {
