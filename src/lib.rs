@@ -40,6 +40,8 @@ mod device;
 #[deny(unsafe_code)]
 mod error;
 #[deny(unsafe_code)]
+mod evtchn;
+#[deny(unsafe_code)]
 pub mod gntshr;
 #[deny(unsafe_code)]
 pub mod gnttab;
@@ -52,6 +54,7 @@ mod sys;
 pub use access::{Access, ReadOnly, Writable};
 pub use copy::{CopyBatch, ForeignGrant, GrantStatus};
 pub use error::{Error, Result};
+pub use evtchn::{BoundPort, EventChannels};
 pub use gntshr::{GrantSharer, SharedPages};
 pub use gnttab::{Domains, GrantMapping, GrantTable, MaxGrants};
 pub use memory::MemoryError;
