@@ -11,13 +11,17 @@ use crate::text::{self, AppendError};
 use command::Line;
 use page::{Held, Slot};
 use std::io::{self, BufRead, IsTerminal, Write};
-use xengnttab::{Error, GrantSharer, GrantTable, ReadOnly, UnmapNotify, Writable};
+use std::time::Duration;
+use xengnttab::{BoundPort, Error, EventChannels, GrantSharer, GrantTable, ReadOnly, UnmapNotify, Writable};
 
 /// The pages one shell holds, and the devices it opened (or why it could not).
 pub struct Shell<'t> {
     table: &'t Result<GrantTable, Error>,
     sharer: &'t Result<GrantSharer, Error>,
+    channels: &'t Result<EventChannels, Error>,
     slots: Vec<Slot<'t>>,
+    /// Event channel ports bound with `bind`, unbound when the shell ends.
+    ports: Vec<BoundPort<'t>>,
     next_slot: u32,
 }
 
@@ -31,7 +35,15 @@ enum Flow {
 pub fn run(input: impl BufRead, out: &mut impl Write) -> u8 {
     let table = GrantTable::open();
     let sharer = GrantSharer::open();
-    let mut shell = Shell { table: &table, sharer: &sharer, slots: Vec::new(), next_slot: 1 };
+    let channels = EventChannels::open();
+    let mut shell = Shell {
+        table: &table,
+        sharer: &sharer,
+        channels: &channels,
+        slots: Vec::new(),
+        ports: Vec::new(),
+        next_slot: 1,
+    };
     let status = shell.run_lines(input, out, io::stdin().is_terminal());
     shell.release_all();
     status
@@ -95,6 +107,31 @@ impl<'t> Shell<'t> {
             Line::Unmap { addr } => {
                 let index = self.find(|s| s.address() == addr, || format!("no page at {addr:#x}"))?;
                 self.release(index, out)
+            }
+            Line::Bind { domid, remote_port } => {
+                let channels = devices::channels(self.channels)?;
+                let bound = match remote_port {
+                    None => channels.bind_unbound_port(domid.into()),
+                    Some(remote) => channels.bind_interdomain(domid.into(), remote),
+                };
+                let port = bound.map_err(|e| failed!("binding a port for domain {domid}: {e}"))?;
+                let line = match remote_port {
+                    None => writeln!(out, "port {}: unbound, for domain {domid}", port.port()),
+                    Some(remote) => writeln!(out, "port {}: bound to port {remote} of domain {domid}", port.port()),
+                };
+                self.ports.push(port);
+                line
+            }
+            Line::Notify { port } => {
+                devices::channels(self.channels)?.notify(port).map_err(|e| failed!("notifying port {port}: {e}"))?;
+                writeln!(out, "notified port {port}")
+            }
+            Line::Wait { ms } => {
+                let channels = devices::channels(self.channels)?;
+                match channels.wait(Some(Duration::from_millis(ms))).map_err(|e| failed!("waiting: {e}"))? {
+                    Some(port) => writeln!(out, "event on port {port}"),
+                    None => return Err(failed!("no event in {ms} ms")),
+                }
             }
             Line::Show => self.show(out),
             Line::Append { word } => {
