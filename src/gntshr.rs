@@ -30,9 +30,10 @@ pub struct GrantSharer {
 
 /// Pages we share, with their grant refs, read and written only through volatile copies and
 /// aligned atomics ([`VolatileSlice`], see the crate's memory model): the peer may write them
-/// at any time, so no `&[u8]` is ever made over them. Our side is always writable. Unshared (munmapped) on drop, which fires the unmap notification, if
-/// any; a peer that still maps them keeps them until it unmaps. They are detached from the
-/// handle the moment they are shared, so they may outlive it.
+/// at any time, so no `&[u8]` is ever made over them. Our side is always writable. Unshared
+/// (munmapped) on drop, which fires the unmap notification, if any; a peer that still maps
+/// them keeps them until it unmaps. They are detached from the handle the moment they are
+/// shared, so they may outlive it.
 ///
 /// ```no_run
 #[doc = include_str!("../examples/share_map_roundtrip.rs")]
