@@ -135,7 +135,7 @@ ring_check() {   # ring_check <name> <sharer output> <mapper output> <rc sharer>
   local ss sr ms mr
   ss=$(ring_fnv sent $2) sr=$(ring_fnv received $2) ms=$(ring_fnv sent $3) mr=$(ring_fnv received $3)
   if [ "$4" = 0 ] && [ "$5" = 0 ] && [ -n "$ss" ] && [ "$ss" = "$mr" ] && [ -n "$ms" ] && [ "$ms" = "$sr" ] &&
-     grep -q "sent $6 bytes" $2 $3 && grep -q "received $6 bytes" $2 $3; then
+     grep -q "sent $6 bytes.*received $6 bytes" $2 && grep -q "sent $6 bytes.*received $6 bytes" $3; then
     r "PASS $1: $(($6 >> 20)) MiB each way at once, checksums match (sharer->mapper $ss, mapper->sharer $ms); sharer: $(sed -n 's/.*; \([0-9.]* s, [0-9.]* MiB\/s each way; .*\)/\1/p' $2)"
     echo "SHOW TIMING $1: $(sed -n 's/.*; \([0-9.]* s, [0-9.]* MiB\/s each way\);.*/\1/p' $2)" >> /tmp/raw
   else
