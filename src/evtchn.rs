@@ -59,7 +59,9 @@ impl EventChannels {
     }
 
     /// Connects a new local port to `remote_port`, an unbound port that domain
-    /// `remote_domid` allocated for us.
+    /// `remote_domid` allocated for us. Xen marks the new port pending at once (events the
+    /// peer sent before may have been lost), so the first [`wait`](Self::wait) returns it
+    /// without a notify behind it.
     ///
     /// ```no_run
     #[doc = include_str!("../examples/evtchn_ping.rs")]
@@ -72,7 +74,9 @@ impl EventChannels {
     /// Waits until an event is pending on one of this handle's ports, or `timeout` (`None`:
     /// no limit) runs out. Returns the local port that fired, already unmasked (so an event
     /// that arrives while the caller handles this one wakes the next wait), or `None` after
-    /// the timeout. Events on one port coalesce: one wake-up may stand for several notifies.
+    /// the timeout. Events on one port coalesce (one wake-up may stand for several notifies)
+    /// and may be spurious (see [`bind_interdomain`](Self::bind_interdomain)): after a wake-up,
+    /// look at the shared state rather than count events.
     ///
     /// ```no_run
     #[doc = include_str!("../examples/evtchn_ping.rs")]

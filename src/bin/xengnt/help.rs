@@ -75,7 +75,8 @@ commands:
   bind <domid> [port]    bind an event channel port: without [port] an unbound one that
                          <domid> may connect to, with it a connection to that port of <domid>
   notify <port>          signal a port bound in this domain (by any process)
-  wait [milliseconds]    wait (default 1000 ms) for an event on one of the shell's ports
+  wait [milliseconds]    wait (default 1000 ms) for an event on one of the shell's ports;
+                         prints the port, or that none came
   peek <slot> <offset>   print one byte of a page
   poke <slot> <offset> <value>
                          set one byte of a page we may write

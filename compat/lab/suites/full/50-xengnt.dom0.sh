@@ -82,13 +82,17 @@ xg a "share 0"
 ADDR=$(xgout a | sed -n 's/^slot 2: shared ref [0-9]* with domain 0 (peer rw) at \(0x[0-9a-f]*\)$/\1/p')
 xg a "unmap ${ADDR:-0x0}"
 xg_check unmap-by-address "slot 2: unshared ref" "$(xgout a)"
-# event channels: A binds a port for domain 0, B connects to it; notify wakes the other side
+# event channels: A binds a port for domain 0, B connects to it (Xen marks B's new port
+# pending once: drained first); then every event is checked to come alone, after a quiet wait
 xg a "bind 0"
 PA=$(xgout a | sed -n 's/^port \([0-9]*\): unbound, for domain 0$/\1/p')
 xg b "bind 0 ${PA:-0}"
 PB=$(xgout b | sed -n "s/^port \([0-9]*\): bound to port ${PA:-0} of domain 0\$/\1/p")
 [ -n "$PA" ] && [ -n "$PB" ] && r "PASS xengnt/shell/bind: ports $PA <-> $PB" || r "FAIL xengnt/shell/bind: '$PA' '$PB'"
 PA=${PA:-0} PB=${PB:-0}
+xg b "wait 1000"
+xg b "wait 200"
+xg_check quiet-after-bind "no event in 200 ms" "$(xgout b)"
 xg a "notify $PA"
 xg b "wait 3000"
 xg_check notify-wakes-peer "event on port $PB" "$(xgout b)"
@@ -96,6 +100,8 @@ xg_check notify-wakes-peer "event on port $PB" "$(xgout b)"
 xg a "share 0 --notify-port $PA"
 NREF=$(xgout a | sed -n 's/^slot [0-9]*: shared ref \([0-9]*\) .*/\1/p')
 xg b "map 0 ${NREF:-0} --ro"
+xg b "wait 200"
+xg_check quiet-before-unshare "no event in 200 ms" "$(xgout b)"
 xg a "unshare ${NREF:-0}"
 xg b "wait 3000"
 xg_check notify-port-on-unshare "event on port $PB" "$(xgout b)"
@@ -104,10 +110,14 @@ xg a "share 0"
 NREF=$(xgout a | sed -n 's/^slot \([0-9]*\): shared ref \([0-9]*\) .*/\2/p')
 xg b "map 0 ${NREF:-0} --notify-port $PB"
 NSLOT=$(xgout b | sed -n 's/^slot \([0-9]*\): mapped .*/\1/p')
+xg a "wait 200"
+xg_check quiet-before-release "no event in 200 ms" "$(xgout a)"
 xg b "release ${NSLOT:-0}"
 xg a "wait 3000"
 xg_check notify-port-on-release "event on port $PA" "$(xgout a)"
 # the one-shot map names B's port (any port bound in this domain will do): A sees the event
+xg a "wait 200"
+xg_check quiet-before-oneshot "no event in 200 ms" "$(xgout a)"
 out=$(timeout 20 $T/xengnt map 0 ${NREF:-0} --notify-port $PB 2>&1); rc=$?
 echo "$out" | sed "s/^/SHOW xengnt map 0 $NREF --notify-port $PB: /" >> /tmp/raw
 xg a "wait 3000"
