@@ -14,6 +14,9 @@
 //!   orders the volatile copies of the data around it, for both sides (the peer's kernel and
 //!   CPU use the same memory).
 //!
+//! Threads of this process sharing a mapping are treated like the peer: their volatile copies
+//! of the same bytes are unordered with each other, and the atomics are what hands data over.
+//!
 //! Every offset is checked: a range that does not fit, or a misaligned atomic, is a
 //! [`MemoryError`] and nothing is accessed. A read-only mapping's slice has no write methods
 //! at all (checked at compile time). The raw pointers (`as_ptr`, `as_mut_ptr`) stay for
