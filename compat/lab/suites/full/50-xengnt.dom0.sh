@@ -90,31 +90,26 @@ xg b "bind 0 ${PA:-0}"
 PB=$(xgout b | sed -n "s/^port \([0-9]*\): bound to port ${PA:-0} of domain 0\$/\1/p")
 [ -n "$PA" ] && [ -n "$PB" ] && r "PASS xengnt/shell/bind: ports $PA <-> $PB" || r "FAIL xengnt/shell/bind: '$PA' '$PB'"
 PA=${PA:-0} PB=${PB:-0}
+xg_event() {   # xg_event NAME WAITER PORT SIDE COMMAND: WAITER's shell is quiet, SIDE runs COMMAND, WAITER gets an event on PORT
+  xg $2 "wait 200"
+  xg_check quiet-before-$1 "no event in 200 ms" "$(xgout $2)"
+  xg $4 "$5"
+  xg $2 "wait 3000"
+  xg_check $1 "event on port $3" "$(xgout $2)"
+}
 xg b "wait 1000"
-xg b "wait 200"
-xg_check quiet-after-bind "no event in 200 ms" "$(xgout b)"
-xg a "notify $PA"
-xg b "wait 3000"
-xg_check notify-wakes-peer "event on port $PB" "$(xgout b)"
+xg_event notify-wakes-peer b $PB a "notify $PA"
 # --notify-port on a share: A's unshare signals PA, B (which maps the page) sees it on PB
 xg a "share 0 --notify-port $PA"
 NREF=$(xgout a | sed -n 's/^slot [0-9]*: shared ref \([0-9]*\) .*/\1/p')
 xg b "map 0 ${NREF:-0} --ro"
-xg b "wait 200"
-xg_check quiet-before-unshare "no event in 200 ms" "$(xgout b)"
-xg a "unshare ${NREF:-0}"
-xg b "wait 3000"
-xg_check notify-port-on-unshare "event on port $PB" "$(xgout b)"
+xg_event notify-port-on-unshare b $PB a "unshare ${NREF:-0}"
 # --notify-port on a map: B's release signals PB, A (which shares the page) sees it on PA
 xg a "share 0"
 NREF=$(xgout a | sed -n 's/^slot \([0-9]*\): shared ref \([0-9]*\) .*/\2/p')
 xg b "map 0 ${NREF:-0} --notify-port $PB"
 NSLOT=$(xgout b | sed -n 's/^slot \([0-9]*\): mapped .*/\1/p')
-xg a "wait 200"
-xg_check quiet-before-release "no event in 200 ms" "$(xgout a)"
-xg b "release ${NSLOT:-0}"
-xg a "wait 3000"
-xg_check notify-port-on-release "event on port $PA" "$(xgout a)"
+xg_event notify-port-on-release a $PA b "release ${NSLOT:-0}"
 # the one-shot map names B's port (any port bound in this domain will do): A sees the event
 xg a "wait 200"
 xg_check quiet-before-oneshot "no event in 200 ms" "$(xgout a)"
