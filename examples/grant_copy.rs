@@ -7,8 +7,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dom0 = 0;
     let sharer = GrantSharer::open()?;
     let table = GrantTable::open()?;
-    let mut shared = sharer.share(dom0, 1, Writable, UnmapNotify::NONE)?;
-    shared[..6].copy_from_slice(b"abcdef");
+    let shared = sharer.share(dom0, 1, Writable, UnmapNotify::NONE)?;
+    shared.write_from(0, b"abcdef")?;
     let page = ForeignGrant::new(dom0, shared.refs()[0]);
 
     let mut middle = [0u8; 3];
@@ -21,7 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let statuses = table.copy(batch)?;
 
     assert_eq!(statuses, [GrantStatus::Okay, GrantStatus::Okay, GrantStatus::BadGntref]);
-    assert_eq!(&shared[100..103], b"XYZ");
+    assert_eq!(shared.read_obj::<[u8; 3]>(100)?, *b"XYZ");
     assert_eq!(&middle, b"cde");
     println!("grant_copy: statuses {statuses:?}; bad ref: {}", statuses[2]);
     Ok(())

@@ -12,23 +12,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Linux's gntdev has no limit to raise: this reports MaxGrants::Unsupported.
     println!("map_batch: set_max_grants(16) -> {:?}", table.set_max_grants(16)?);
 
-    let mut shared = sharer.share(dom0, 3, Writable, UnmapNotify::NONE)?;
-    for (page, word) in shared.chunks_mut(PAGE).zip([b"one", b"two", b"six"]) {
-        page[..3].copy_from_slice(word);
+    let shared = sharer.share(dom0, 3, Writable, UnmapNotify::NONE)?;
+    for (page, word) in [b"one", b"two", b"six"].into_iter().enumerate() {
+        shared.write_from(page * PAGE, word)?;
     }
     let refs = shared.refs().to_vec();
 
     let domids = [u32::from(dom0); 3];
     let all = table.map(Domains::PerRef(&domids), &refs, ReadOnly, UnmapNotify::NONE)?;
     assert_eq!(all.pages(), 3);
-    assert_eq!(&all[PAGE..PAGE + 3], b"two");
+    assert_eq!(all.read_obj::<[u8; 3]>(PAGE)?, *b"two");
 
     // The same frames again, two of them in reverse order, writable this time.
-    let mut two = table.map(Domains::Same(dom0.into()), &[refs[2], refs[1]], Writable, UnmapNotify::NONE)?;
-    assert_eq!(&two[..3], b"six");
-    two[PAGE] = b'T';
-    assert_eq!(&shared[PAGE..PAGE + 3], b"Two");
-    assert_eq!(&all[PAGE..PAGE + 3], b"Two", "the read-only map sees the write too");
+    let two = table.map(Domains::Same(dom0.into()), &[refs[2], refs[1]], Writable, UnmapNotify::NONE)?;
+    assert_eq!(two.read_obj::<[u8; 3]>(0)?, *b"six");
+    two.write_obj(PAGE, b'T')?;
+    assert_eq!(shared.read_obj::<[u8; 3]>(PAGE)?, *b"Two");
+    assert_eq!(all.read_obj::<[u8; 3]>(PAGE)?, *b"Two", "the read-only map sees the write too");
     two.unmap()?;
     all.unmap()?;
 

@@ -1,4 +1,4 @@
-//! Read-only or writable, chosen by type: a read-only mapping never hands out `&mut [u8]`.
+//! Read-only or writable, chosen by type: a read-only mapping has no write methods.
 
 use std::ffi::c_int;
 use std::fmt::Debug;
@@ -13,7 +13,8 @@ mod sealed {
 ///
 /// It is passed as a value (`ReadOnly` or `Writable`, like the variants of an enum), but it is a
 /// type, so the compiler knows which mappings may be written: only a
-/// [`GrantMapping<Writable>`](crate::GrantMapping) implements [`DerefMut`](std::ops::DerefMut).
+/// [`GrantMapping<Writable>`](crate::GrantMapping) (and a
+/// [`VolatileSlice<Writable>`](crate::VolatileSlice)) has `write_from`, `write_obj` and `atomic`.
 /// The trait is sealed; no other implementations can exist.
 ///
 /// ```
@@ -32,11 +33,11 @@ pub trait Access: sealed::Sealed + Copy + Debug + Default + Send + Sync + 'stati
     }
 }
 
-/// Read-only access: a mapping derefs to `&[u8]` only; a shared grant cannot be written by the peer.
+/// Read-only access: a mapping can only be read; a shared grant cannot be written by the peer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ReadOnly;
 
-/// Read-write access: a mapping also derefs to `&mut [u8]`; a shared grant may be written by the peer.
+/// Read-write access: a mapping can also be written; a shared grant may be written by the peer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Writable;
 

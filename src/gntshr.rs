@@ -3,15 +3,16 @@
 use crate::access::Access;
 use crate::device::{Device, GNTALLOC};
 use crate::error::{Error, Result};
+use crate::memory::volatile_accessors;
 use crate::notify::UnmapNotify;
 use crate::sys::PAGE_SIZE;
 use crate::sys::gntalloc::{self, AllocGrefHeader, GNTALLOC_FLAG_WRITABLE};
 use crate::sys::mman::{Mapping, RawRegion};
 use crate::sys::toolcore::HandleBox;
 use crate::sys::toollog::Logger;
+use crate::sys::volatile::VolatileSlice;
 use crate::sys::with_output_request;
 use std::ffi::CStr;
-use std::ops::{Deref, DerefMut};
 
 const CONTEXT: &CStr = c"gntshr";
 
@@ -27,10 +28,12 @@ pub struct GrantSharer {
     pub(crate) dev: HandleBox<Device>,
 }
 
-/// Pages we share, with their grant refs: derefs to `&[u8]` and `&mut [u8]` (our side is
-/// always writable). Unshared (munmapped) on drop, which fires the unmap notification, if
-/// any; a peer that still maps them keeps them until it unmaps. They are detached from the
-/// handle the moment they are shared, so they may outlive it.
+/// Pages we share, with their grant refs, read and written only through volatile copies and
+/// aligned atomics ([`VolatileSlice`], see the crate's memory model): the peer may write them
+/// at any time, so no `&[u8]` is ever made over them. Our side is always writable. Unshared
+/// (munmapped) on drop, which fires the unmap notification, if any; a peer that still maps
+/// them keeps them until it unmaps. They are detached from the handle the moment they are
+/// shared, so they may outlive it.
 ///
 /// ```no_run
 #[doc = include_str!("../examples/share_map_roundtrip.rs")]
@@ -103,19 +106,20 @@ impl SharedPages {
     }
 }
 
-impl Deref for SharedPages {
-    type Target = [u8];
-
-    fn deref(&self) -> &[u8] {
-        self.map.as_slice()
-    }
-}
-
-impl DerefMut for SharedPages {
-    fn deref_mut(&mut self) -> &mut [u8] {
+impl SharedPages {
+    /// The shared pages as a [`VolatileSlice`], e.g. to hand a part of them to other code with
+    /// [`VolatileSlice::subslice`].
+    ///
+    /// ```no_run
+    #[doc = include_str!("../examples/share_map_roundtrip.rs")]
+    /// ```
+    pub fn as_volatile_slice(&self) -> VolatileSlice<'_> {
         // gntalloc pages are always mapped PROT_READ | PROT_WRITE on our side.
-        self.map.as_mut_slice()
+        self.map.volatile()
     }
+
+    volatile_accessors!(read, "../examples/share_map_roundtrip.rs");
+    volatile_accessors!(write, "../examples/share_map_roundtrip.rs");
 }
 
 /// Upstream's osdep share: ALLOC_GREF, mmap, optional SET_UNMAP_NOTIFY, then always

@@ -4,16 +4,17 @@ use crate::access::{Access, ReadOnly, Writable};
 use crate::copy::{CopyBatch, GrantStatus};
 use crate::device::{Device, GNTDEV};
 use crate::error::{Error, Result};
+use crate::memory::volatile_accessors;
 use crate::notify::UnmapNotify;
 use crate::sys::PAGE_SIZE;
 use crate::sys::gntdev::{self, GrantRef, MapGrantRefHeader};
 use crate::sys::mman::{Mapping, RawRegion};
 use crate::sys::toolcore::HandleBox;
 use crate::sys::toollog::Logger;
+use crate::sys::volatile::VolatileSlice;
 use crate::sys::{VarRequest, with_output_request, with_request};
 use std::ffi::{CStr, c_int};
 use std::marker::PhantomData;
-use std::ops::{Deref, DerefMut};
 
 const CONTEXT: &CStr = c"gnttab";
 
@@ -75,11 +76,11 @@ pub struct GrantTable {
     pub(crate) dev: HandleBox<Device>,
 }
 
-/// Pages of other domains mapped into this process: derefs to `&[u8]`, and to `&mut [u8]`
-/// when `A` is [`Writable`]. Unmapped (munmap, then the driver slot released, then the
-/// unmap notification, if any, fires) on drop.
-///
-/// The other domain may change the bytes at any time, so a read sees a snapshot.
+/// Pages of other domains mapped into this process, read and written only through volatile
+/// copies and aligned atomics ([`VolatileSlice`], see the crate's memory model): the other
+/// domain may change the bytes at any time, so no `&[u8]` is ever made over them. The write
+/// methods exist only when `A` is [`Writable`]. Unmapped (munmap, then the driver slot
+/// released, then the unmap notification, if any, fires) on drop.
 ///
 /// ```no_run
 #[doc = include_str!("../examples/share_map_roundtrip.rs")]
@@ -87,10 +88,10 @@ pub struct GrantTable {
 ///
 /// A read-only mapping cannot be written:
 ///
-/// ```compile_fail,E0596
-/// # fn f(table: &xengnttab::GrantTable) -> xengnttab::Result<()> {
-/// let mut page = table.map_ref(0, 8, xengnttab::ReadOnly)?;
-/// page[0] = 1; // error: DerefMut is not implemented for GrantMapping<ReadOnly>
+/// ```compile_fail,E0599
+/// # fn f(table: &xengnttab::GrantTable) -> Result<(), Box<dyn std::error::Error>> {
+/// let page = table.map_ref(0, 8, xengnttab::ReadOnly)?;
+/// page.write_from(0, b"x")?; // error: no method `write_from` for GrantMapping<ReadOnly>
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
@@ -207,19 +208,23 @@ impl<A: Access> GrantMapping<'_, A> {
     }
 }
 
-impl<A: Access> Deref for GrantMapping<'_, A> {
-    type Target = [u8];
-
-    fn deref(&self) -> &[u8] {
-        self.raw.mapping().as_slice()
+impl<A: Access> GrantMapping<'_, A> {
+    /// The mapped pages as a [`VolatileSlice`] (read-only unless `A` is [`Writable`]), e.g. to
+    /// hand a part of them to other code with [`VolatileSlice::subslice`].
+    ///
+    /// ```no_run
+    #[doc = include_str!("../examples/share_map_roundtrip.rs")]
+    /// ```
+    pub fn as_volatile_slice(&self) -> VolatileSlice<'_, A> {
+        // Mapped with A::PROT: PROT_WRITE exactly when A is Writable.
+        self.raw.mapping().volatile()
     }
+
+    volatile_accessors!(read, "../examples/share_map_roundtrip.rs");
 }
 
-impl DerefMut for GrantMapping<'_, Writable> {
-    fn deref_mut(&mut self) -> &mut [u8] {
-        // Mapped with PROT_WRITE: Writable::PROT.
-        self.raw.mapping_mut().as_mut_slice()
-    }
+impl GrantMapping<'_, Writable> {
+    volatile_accessors!(write, "../examples/share_map_roundtrip.rs");
 }
 
 impl RawGrantMapping<'_> {
@@ -227,10 +232,6 @@ impl RawGrantMapping<'_> {
 
     fn mapping(&self) -> &Mapping {
         self.map.as_ref().expect(Self::HELD)
-    }
-
-    fn mapping_mut(&mut self) -> &mut Mapping {
-        self.map.as_mut().expect(Self::HELD)
     }
 
     pub(crate) fn pages(&self) -> u32 {

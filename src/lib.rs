@@ -5,16 +5,30 @@
 //!
 //! | to | use |
 //! |---|---|
-//! | share pages of this process with a domain | [`GrantSharer::share`] → [`SharedPages`] (refs + `&mut [u8]`, unshared on drop) |
-//! | map pages a domain granted | [`GrantTable::map`] / [`GrantTable::map_ref`] → [`GrantMapping`] (`&[u8]`, `&mut [u8]` if [`Writable`], unmapped on drop) |
+//! | share pages of this process with a domain | [`GrantSharer::share`] → [`SharedPages`] (refs + volatile access, unshared on drop) |
+//! | map pages a domain granted | [`GrantTable::map`] / [`GrantTable::map_ref`] → [`GrantMapping`] (volatile access, written only if [`Writable`], unmapped on drop) |
+//! | read and write shared bytes | `read_into`/`write_from`, `read_obj`/`write_obj` ([`ByteValued`] plain data), `atomic`/`load` ([`AtomicInteger`] at aligned offsets), [`VolatileSlice`]; failures are [`MemoryError`] |
+//! | wake the peer, wait for it | [`EventChannels`]: bind a port ([`BoundPort`], unbound on drop), notify, wait with a timeout |
 //! | learn that the peer went away | [`UnmapNotify`]: a byte cleared and/or an event sent when a mapping or share goes away |
 //! | copy to or from grants without mapping | [`CopyBatch`] + [`GrantTable::copy`] → one [`GrantStatus`] per segment |
 //! | handle failures | [`Error`]: the errno, its strerror text, [`std::io::Error`] conversions |
 //!
-//! [`GrantTable`] uses `/dev/xen/gntdev`, [`GrantSharer`] `/dev/xen/gntalloc`: both exist in
-//! a Xen domain with the `xen_gntdev` and `xen_gntalloc` modules loaded, and usually need root.
-//! Elsewhere opening them fails with ENOENT. Every system call and all `unsafe` code live in
-//! the private `sys` module.
+//! [`GrantTable`] uses `/dev/xen/gntdev`, [`GrantSharer`] `/dev/xen/gntalloc`,
+//! [`EventChannels`] `/dev/xen/evtchn`: they exist in a Xen domain with the `xen_gntdev`,
+//! `xen_gntalloc` and `xen_evtchn` modules loaded, and usually need root. Elsewhere opening
+//! them fails with ENOENT. Every system call and all `unsafe` code live in the private `sys`
+//! module.
+//!
+//! # Memory model
+//!
+//! Shared and mapped pages are never `&[u8]` or `&mut [u8]`: the peer domain may write them at
+//! any moment, which breaks the promises such references make to the compiler (see the
+//! [`memory`] module). They are reached only through volatile copies and aligned atomics, in
+//! the style of rust-vmm's `vm-memory`: a read may see a mix of old and new bytes while the
+//! peer writes, never an invalid value; atomics with `Acquire`/`Release` order the data
+//! between the two sides; every offset is checked. Read-only mappings have no write methods
+//! (a compile-time check). Raw pointers (`as_ptr`) remain for zero-copy callers, who take on
+//! the unsafety.
 //!
 //! A round trip within dom0, which grants pages to itself (`examples/share_map_roundtrip.rs`):
 //!
@@ -22,8 +36,10 @@
 #![doc = include_str!("../examples/share_map_roundtrip.rs")]
 //! ```
 //!
-//! More in `examples/`: `map_batch.rs`, `unmap_notify.rs`, `grant_copy.rs`. The `xengnt`
-//! command-line tool (`docs/xengnt.md`) is built on this API too.
+//! More in `examples/`: `map_batch.rs`, `unmap_notify.rs`, `grant_copy.rs`, `evtchn_ping.rs`,
+//! and `ring.rs`, two programs (or domains) exchanging messages through a shared ring with
+//! atomic indices, event-channel wake-ups and unmap notifications that report a dead peer. The
+//! `xengnt` command-line tool (`docs/xengnt.md`) is built on this API too.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
@@ -40,9 +56,13 @@ mod device;
 #[deny(unsafe_code)]
 mod error;
 #[deny(unsafe_code)]
+mod evtchn;
+#[deny(unsafe_code)]
 pub mod gntshr;
 #[deny(unsafe_code)]
 pub mod gnttab;
+#[deny(unsafe_code)]
+pub mod memory;
 #[deny(unsafe_code)]
 mod notify;
 mod sys;
@@ -50,6 +70,9 @@ mod sys;
 pub use access::{Access, ReadOnly, Writable};
 pub use copy::{CopyBatch, ForeignGrant, GrantStatus};
 pub use error::{Error, Result};
+pub use evtchn::{BoundPort, EventChannels};
 pub use gntshr::{GrantSharer, SharedPages};
 pub use gnttab::{Domains, GrantMapping, GrantTable, MaxGrants};
+pub use memory::MemoryError;
 pub use notify::UnmapNotify;
+pub use sys::volatile::{AtomicInteger, ByteValued, VolatileSlice};

@@ -43,7 +43,9 @@ impl UnmapNotify {
         UnmapNotify { offset, port: u32::MAX }
     }
 
-    /// Signal event channel `port`, bound in this domain (e.g. with libxenevtchn).
+    /// Signal event channel `port`, bound in this domain (by any process, e.g. with
+    /// [`EventChannels`](crate::EventChannels) or libxenevtchn); the peer bound to its other
+    /// end gets the event. `examples/ring.rs` uses both.
     pub const fn send_event(port: u32) -> Self {
         UnmapNotify { offset: u32::MAX, port }
     }

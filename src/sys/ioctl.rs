@@ -3,10 +3,16 @@
 use crate::error::{Error, Result};
 use std::os::fd::{AsRawFd, BorrowedFd};
 
-/// Builds `_IOC(_IOC_NONE, 'G', nr, size)`, the form of every gntdev/gntalloc ioctl number:
-/// direction bits 0, type 'G', and the argument struct's size encoded in bits 16..30.
+/// Builds `_IOC(_IOC_NONE, kind, nr, size)`, the form of every gntdev, gntalloc and evtchn
+/// ioctl number: direction bits 0, the type byte, and the argument struct's size encoded in
+/// bits 16..30.
+pub const fn ioc_none(kind: u8, nr: u32, size: usize) -> libc::c_ulong {
+    ((size as libc::c_ulong) << 16) | ((kind as libc::c_ulong) << 8) | nr as libc::c_ulong
+}
+
+/// `_IOC(_IOC_NONE, 'G', nr, size)`: gntdev and gntalloc.
 pub const fn ioc_none_g(nr: u32, size: usize) -> libc::c_ulong {
-    ((size as libc::c_ulong) << 16) | ((b'G' as libc::c_ulong) << 8) | nr as libc::c_ulong
+    ioc_none(b'G', nr, size)
 }
 
 /// A fixed-size ioctl argument struct, tied to the one request number that takes it.

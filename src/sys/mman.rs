@@ -1,5 +1,7 @@
 //! `mmap`/`munmap` of device pages, owned (RAII) or handed to C.
 
+use super::volatile::VolatileSlice;
+use crate::access::Access;
 use crate::error::{Error, Result};
 use std::os::fd::{AsRawFd, BorrowedFd};
 use std::ptr::NonNull;
@@ -13,7 +15,8 @@ pub struct Mapping {
 
 // SAFETY: the mapping is plain memory owned by this value; nothing in it is tied to a thread.
 unsafe impl Send for Mapping {}
-// SAFETY: shared access only hands out &[u8]; mutation needs &mut.
+// SAFETY: shared access only hands out volatile slices, whose every access is volatile or
+// atomic; unmapping needs ownership.
 unsafe impl Sync for Mapping {}
 
 impl Mapping {
@@ -39,18 +42,14 @@ impl Mapping {
         self.len
     }
 
-    /// The mapped bytes. Touching a page the kernel could not back faults (SIGBUS/SIGSEGV),
-    /// as with any device mapping.
-    pub fn as_slice(&self) -> &[u8] {
-        // SAFETY: addr..addr+len is a live mapping owned by self; the memory is shared with
-        // another domain, so contents may change, but every bit pattern is a valid u8.
-        unsafe { std::slice::from_raw_parts(self.addr.as_ptr(), self.len) }
-    }
-
-    /// The mapped bytes, writable. Only call on a mapping made with PROT_WRITE.
-    pub fn as_mut_slice(&mut self) -> &mut [u8] {
-        // SAFETY: as in `as_slice`, with exclusive access through &mut self.
-        unsafe { std::slice::from_raw_parts_mut(self.addr.as_ptr(), self.len) }
+    /// The mapped bytes as a volatile slice (never as `&[u8]`: another domain writes them).
+    /// `A` must be [`Writable`](crate::Writable) only for a mapping made with PROT_WRITE.
+    /// Touching a page the kernel could not back faults (SIGBUS/SIGSEGV), as with any device
+    /// mapping.
+    pub fn volatile<A: Access>(&self) -> VolatileSlice<'_, A> {
+        // SAFETY: addr..addr+len is a live mapping owned by self, which the slice borrows;
+        // callers pick `Writable` only for PROT_WRITE mappings; no reference to it is made.
+        unsafe { VolatileSlice::new(self.addr, self.len) }
     }
 
     /// Hands the mapping to C: it is no longer unmapped on drop.

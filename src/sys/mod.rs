@@ -1,12 +1,13 @@
 //! Every system call, ioctl and foreign (C library) call of the crate, and all of its `unsafe`.
 //!
 //! The layers above see safe functions and RAII types only. Struct layouts and ioctl numbers
-//! mirror the kernel's uapi headers (`<xen/gntdev.h>`, `<xen/gntalloc.h>`); `tests/uapi.rs`
+//! mirror the kernel's uapi headers (`<xen/gntdev.h>`, `<xen/gntalloc.h>`, `<xen/evtchn.h>`); `uapi_check.rs`
 //! checks them against the installed headers.
 
 pub mod chain;
 pub mod device;
 pub mod errno;
+pub mod evtchn;
 pub mod gntalloc;
 pub mod gntdev;
 mod ioctl;
@@ -17,6 +18,7 @@ pub mod toollog;
 #[cfg(test)]
 mod uapi_check;
 mod var_request;
+pub mod volatile;
 
 pub use var_request::{VarRequest, with_output_request, with_request};
 

@@ -1,7 +1,9 @@
 //! Checks every ioctl number, struct size and field offset of `sys` against the kernel's
-//! uapi headers as installed by linux-libc-dev (`<xen/gntdev.h>`, `<xen/gntalloc.h>`), by
+//! uapi headers as installed by linux-libc-dev (`<xen/gntdev.h>`, `<xen/gntalloc.h>`,
+//! `<xen/evtchn.h>`), by
 //! compiling and running a small C probe.
 
+use super::evtchn::*;
 use super::gntalloc::*;
 use super::gntdev::*;
 use std::collections::HashMap;
@@ -19,6 +21,7 @@ typedef uint32_t grant_ref_t;
 typedef uint16_t domid_t;
 #include <xen/gntdev.h>
 #include <xen/gntalloc.h>
+#include <xen/evtchn.h>
 #define V(name, expr) printf("%s %lu\n", name, (unsigned long)(expr))
 #define S(t) V("sizeof " #t, sizeof(struct t))
 #define O(t, f) V("offsetof " #t "." #f, offsetof(struct t, f))
@@ -39,6 +42,10 @@ int main(void) {
     V("UNMAP_NOTIFY_CLEAR_BYTE", UNMAP_NOTIFY_CLEAR_BYTE);
     V("UNMAP_NOTIFY_SEND_EVENT", UNMAP_NOTIFY_SEND_EVENT);
     V("GNTALLOC_FLAG_WRITABLE", GNTALLOC_FLAG_WRITABLE);
+    V("IOCTL_EVTCHN_BIND_INTERDOMAIN", IOCTL_EVTCHN_BIND_INTERDOMAIN);
+    V("IOCTL_EVTCHN_BIND_UNBOUND_PORT", IOCTL_EVTCHN_BIND_UNBOUND_PORT);
+    V("IOCTL_EVTCHN_UNBIND", IOCTL_EVTCHN_UNBIND);
+    V("IOCTL_EVTCHN_NOTIFY", IOCTL_EVTCHN_NOTIFY);
     S(ioctl_gntdev_grant_ref);
     S(ioctl_gntdev_map_grant_ref); O(ioctl_gntdev_map_grant_ref, index); O(ioctl_gntdev_map_grant_ref, refs);
     S(ioctl_gntdev_unmap_grant_ref); O(ioctl_gntdev_unmap_grant_ref, count);
@@ -63,6 +70,9 @@ int main(void) {
     O(ioctl_gntalloc_alloc_gref, index); O(ioctl_gntalloc_alloc_gref, gref_ids);
     S(ioctl_gntalloc_dealloc_gref); O(ioctl_gntalloc_dealloc_gref, count);
     S(ioctl_gntalloc_unmap_notify); O(ioctl_gntalloc_unmap_notify, event_channel_port);
+    S(ioctl_evtchn_bind_interdomain); O(ioctl_evtchn_bind_interdomain, remote_domain);
+    O(ioctl_evtchn_bind_interdomain, remote_port);
+    S(ioctl_evtchn_bind_unbound_port); S(ioctl_evtchn_unbind); S(ioctl_evtchn_notify);
     return 0;
 }
 "#;
@@ -110,6 +120,10 @@ fn sys_matches_the_kernel_uapi_headers() {
         ("IOCTL_GNTALLOC_ALLOC_GREF", IOCTL_GNTALLOC_ALLOC_GREF),
         ("IOCTL_GNTALLOC_DEALLOC_GREF", IOCTL_GNTALLOC_DEALLOC_GREF),
         ("IOCTL_GNTALLOC_SET_UNMAP_NOTIFY", IOCTL_GNTALLOC_SET_UNMAP_NOTIFY),
+        ("IOCTL_EVTCHN_BIND_INTERDOMAIN", IOCTL_EVTCHN_BIND_INTERDOMAIN),
+        ("IOCTL_EVTCHN_BIND_UNBOUND_PORT", IOCTL_EVTCHN_BIND_UNBOUND_PORT),
+        ("IOCTL_EVTCHN_UNBIND", IOCTL_EVTCHN_UNBIND),
+        ("IOCTL_EVTCHN_NOTIFY", IOCTL_EVTCHN_NOTIFY),
     ]
     .into_iter()
     // c_ulong is u64 here but u32 on 32-bit targets.
@@ -164,6 +178,12 @@ fn sys_matches_the_kernel_uapi_headers() {
         ("offsetof ioctl_gntalloc_dealloc_gref.count", n(offset_of!(DeallocGref, count))),
         ("sizeof ioctl_gntalloc_unmap_notify", n(size_of::<UnmapNotify>())),
         ("offsetof ioctl_gntalloc_unmap_notify.event_channel_port", n(offset_of!(UnmapNotify, event_channel_port))),
+        ("sizeof ioctl_evtchn_bind_interdomain", n(size_of::<BindInterdomain>())),
+        ("offsetof ioctl_evtchn_bind_interdomain.remote_domain", n(offset_of!(BindInterdomain, remote_domain))),
+        ("offsetof ioctl_evtchn_bind_interdomain.remote_port", n(offset_of!(BindInterdomain, remote_port))),
+        ("sizeof ioctl_evtchn_bind_unbound_port", n(size_of::<BindUnboundPort>())),
+        ("sizeof ioctl_evtchn_unbind", n(size_of::<Unbind>())),
+        ("sizeof ioctl_evtchn_notify", n(size_of::<Notify>())),
     ];
     let mut mismatches = Vec::new();
     for (name, value) in ours.iter().chain(&layout) {

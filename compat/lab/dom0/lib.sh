@@ -126,3 +126,45 @@ proxy() {   # proxy <cfg> <file>
   rm -f $out
 }
 
+
+# ------------------------------------------------------------------------------- examples/ring
+# (suites 52-ring and 76-xring; dom0 and the guest source this file)
+rel() { awk -v a=$1 -v b=$(up) 'BEGIN{printf "%.2f", b-a}'; }   # seconds since uptime $1
+ring_ready() {   # ring_ready <sharer output>: waits for its ready line, prints "<port> <refs>"
+  local i=0
+  while ! grep -q '^ring: ready ' $1 && [ $i -lt 300 ]; do i=$((i + 1)); usleep 50000; done
+  sed -n 's/^ring: ready port \([0-9]*\) refs \([0-9,]*\)$/\1 \2/p' $1
+}
+ring_fnv() { sed -n "s/.* $1 [0-9]* bytes in [0-9]* messages fnv \([0-9a-f]*\).*/\1/p" $2; }
+ring_check() {   # ring_check <name> <sharer output> <mapper output> <rc sharer> <rc mapper> <bytes each way>
+  local ss sr ms mr
+  ss=$(ring_fnv sent $2) sr=$(ring_fnv received $2) ms=$(ring_fnv sent $3) mr=$(ring_fnv received $3)
+  if [ "$4" = 0 ] && [ "$5" = 0 ] && [ -n "$ss" ] && [ "$ss" = "$mr" ] && [ -n "$ms" ] && [ "$ms" = "$sr" ] &&
+     grep -q "sent $6 bytes.*received $6 bytes" $2 && grep -q "sent $6 bytes.*received $6 bytes" $3; then
+    r "PASS $1: $(($6 >> 20)) MiB each way at once, checksums match (sharer->mapper $ss, mapper->sharer $ms); sharer: $(sed -n 's/.*; \([0-9.]* s, [0-9.]* MiB\/s each way; .*\)/\1/p' $2)"
+    echo "SHOW TIMING $1: $(sed -n 's/.*; \([0-9.]* s, [0-9.]* MiB\/s each way\);.*/\1/p' $2)" >> /tmp/raw
+  else
+    r "FAIL $1: rc $4/$5; sharer: $(tr '\n' ' ' < $2); mapper: $(tr '\n' ' ' < $3)"
+  fi
+}
+ring_gone() {   # ring_gone <name> <victim: sharer|mapper> <survivor output> <survivor rc> <seconds from SIGKILL to its exit, or ->
+  local line ms
+  line=$(grep -m1 'peer gone' $3)
+  ms=$(echo "$line" | sed -n 's/.*, \([0-9]*\) ms after its last progress.*/\1/p')
+  echo "SHOW TIMING $1: survivor exited $5 s after the SIGKILL; $line" >> /tmp/raw
+  if [ "$4" = 3 ] && [ -n "$ms" ] && [ "$ms" -lt 1000 ] && { [ "$5" = - ] || awk -v s=$5 'BEGIN{exit !(s < 1.5)}'; }; then
+    r "PASS $1: the $2 was SIGKILLed mid-stream; the survivor reported it ${ms} ms after the victim's last progress$( [ "$5" = - ] || echo " and exited (status 3) $5 s after the kill"): $(echo "$line" | sed 's/.*peer gone: //; s/; sent.*//')"
+  else
+    r "FAIL $1: survivor rc=$4 exit $5 s after the kill: $(tr '\n' ' ' < $3)"
+  fi
+}
+ring_bg() {   # ring_bg <output> <ring args...>: ring in the background (the guest's side); its status goes to <output>.rc
+  local out=$1; shift
+  rm -f $out $out.rc
+  ( timeout 300 $T/ring "$@" > $out 2>&1; echo $? > $out.rc ) &
+}
+ring_result() {   # ring_result <output>: once that ring has ended (at most 100 s), its output and "rc=<status>"
+  local i=0
+  while [ ! -f $1.rc ] && [ $i -lt 1000 ]; do usleep 100000; i=$((i + 1)); done
+  cat $1; echo "rc=$(cat $1.rc 2>/dev/null)"
+}

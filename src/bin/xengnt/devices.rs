@@ -2,10 +2,11 @@
 
 use crate::failure::{Failure, failed};
 use std::io::ErrorKind;
-use xengnttab::{Error, GrantSharer, GrantTable};
+use xengnttab::{Error, EventChannels, GrantSharer, GrantTable};
 
 pub const GNTDEV: &str = "/dev/xen/gntdev";
 pub const GNTALLOC: &str = "/dev/xen/gntalloc";
+pub const EVTCHN: &str = "/dev/xen/evtchn";
 
 /// The failure to report when `path` could not be opened.
 pub fn open_failure(path: &str, module: &str, error: Error) -> Failure {
@@ -23,4 +24,8 @@ pub fn table(opened: &Result<GrantTable, Error>) -> Result<&GrantTable, Failure>
 
 pub fn sharer(opened: &Result<GrantSharer, Error>) -> Result<&GrantSharer, Failure> {
     opened.as_ref().map_err(|&e| open_failure(GNTALLOC, "xen_gntalloc", e))
+}
+
+pub fn channels(opened: &Result<EventChannels, Error>) -> Result<&EventChannels, Failure> {
+    opened.as_ref().map_err(|&e| open_failure(EVTCHN, "xen_evtchn", e))
 }

@@ -72,6 +72,11 @@ commands:
   unmap <addr>           release the page at this address (as printed, 0x...)
   show                   list every page: slot, kind, domain, ref, access, address, text
   append <word>          append a word to the text of every page we may write
+  bind <domid> [port]    bind an event channel port: without [port] an unbound one that
+                         <domid> may connect to, with it a connection to that port of <domid>
+  notify <port>          signal a port bound in this domain (by any process)
+  wait [milliseconds]    wait (default 1000 ms) for an event on one of the shell's ports;
+                         prints the port, or that none came
   peek <slot> <offset>   print one byte of a page
   poke <slot> <offset> <value>
                          set one byte of a page we may write

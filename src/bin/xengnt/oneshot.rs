@@ -7,7 +7,7 @@ use crate::text;
 use std::io::{self, Read};
 use xengnttab::{
     Access, CopyBatch, Domains, ForeignGrant, GrantSharer, GrantStatus, GrantTable, ReadOnly, SharedPages, UnmapNotify,
-    Writable,
+    VolatileSlice, Writable,
 };
 
 pub fn share(
@@ -24,15 +24,16 @@ pub fn share(
     } else {
         sharer.share(domid, pages, Writable, notify)
     };
-    let mut shared: SharedPages = shared.map_err(|e| failed!("sharing {pages} page(s) with domain {domid}: {e}"))?;
+    let shared: SharedPages = shared.map_err(|e| failed!("sharing {pages} page(s) with domain {domid}: {e}"))?;
     if let Some(text) = text {
-        shared[..text.len()].copy_from_slice(text.as_bytes());
+        shared.write_from(0, text.as_bytes()).map_err(|e| failed!("--text: {e}"))?;
     }
     let refs: Vec<String> = shared.refs().iter().map(u32::to_string).collect();
     println!("refs {}", refs.join(" "));
     // Held until stdin ends, so the peer has time to map and write; its text is shown after.
     io::stdin().lock().read_to_end(&mut Vec::new()).map_err(|e| failed!("reading stdin: {e}"))?;
-    println!("text: \"{}\"", text::read(&shared[..PAGE]));
+    let first = shared.as_volatile_slice().subslice(0, PAGE).map_err(|e| failed!("{e}"))?;
+    println!("text: \"{}\"", text::read(&text::snapshot(first)));
     shared.unshare().map_err(|e| failed!("unsharing: {e}"))?;
     println!("unshared {pages} page(s)");
     Ok(())
@@ -45,23 +46,27 @@ pub fn map(domid: u16, refs: &[u32], read_only: bool, write: Option<&str>, notif
     let domains = Domains::Same(domid.into());
     if read_only {
         let mapping = table.map(domains, refs, ReadOnly, notify).map_err(map_failed)?;
-        print_pages(&mapping, refs);
+        print_pages(mapping.as_volatile_slice(), refs);
         unmap(mapping, refs)
     } else {
-        let mut mapping = table.map(domains, refs, Writable, notify).map_err(map_failed)?;
-        print_pages(&mapping, refs);
+        let mapping = table.map(domains, refs, Writable, notify).map_err(map_failed)?;
+        print_pages(mapping.as_volatile_slice(), refs);
         if let Some(text) = write {
-            mapping[text.len()] = 0;
-            mapping[..text.len()].copy_from_slice(text.as_bytes());
+            // The NUL first, then the text: a reader sees the old text or the new one whole.
+            mapping
+                .write_obj(text.len(), 0u8)
+                .and_then(|()| mapping.write_from(0, text.as_bytes()))
+                .map_err(|e| failed!("--write: {e}"))?;
             println!("wrote \"{}\" to page 0", text.escape_default());
         }
         unmap(mapping, refs)
     }
 }
 
-fn print_pages(pages: &[u8], refs: &[u32]) {
-    for (index, (page, gref)) in pages.chunks(PAGE).zip(refs).enumerate() {
-        println!("page {index} ref {gref}: \"{}\"", text::read(page));
+fn print_pages<A: Access>(pages: VolatileSlice<'_, A>, refs: &[u32]) {
+    for (index, gref) in refs.iter().enumerate() {
+        let page = pages.subslice(index * PAGE, PAGE).map(text::snapshot).unwrap_or_default();
+        println!("page {index} ref {gref}: \"{}\"", text::read(&page));
     }
 }
 

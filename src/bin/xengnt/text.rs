@@ -1,4 +1,9 @@
 //! The text a page holds for the two sides to watch: bytes from the start up to the first NUL.
+//! These work on a local copy of the page (the page itself is only reached through volatile
+//! copies: the peer may write it at any time).
+
+use std::ops::Range;
+use xengnttab::{Access, MemoryError, VolatileSlice};
 
 /// Why a word could not be appended.
 #[derive(Debug, PartialEq, Eq)]
@@ -7,15 +12,43 @@ pub enum AppendError {
     Full,
 }
 
+/// A local copy of the bytes of `memory`, read with volatile copies.
+pub fn snapshot<A: Access>(memory: VolatileSlice<'_, A>) -> Vec<u8> {
+    let mut copy = vec![0; memory.len()];
+    // The range is the slice's own: it always fits.
+    let _ = memory.read_into(0, &mut copy);
+    copy
+}
+
+/// What [`append`] changed in the local copy, to be written back to the page in this order:
+/// the word with its NUL first, then the separator, so a reader never sees a separator
+/// without its word.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Appended {
+    pub word: Range<usize>,
+    pub separator: Option<usize>,
+}
+
+impl Appended {
+    /// Writes the changed bytes of `copy` back to `page`, word first.
+    pub fn write_back(&self, copy: &[u8], page: VolatileSlice<'_>) -> Result<(), MemoryError> {
+        page.write_from(self.word.start, &copy[self.word.clone()])?;
+        match self.separator {
+            Some(at) => page.write_obj(at, copy[at]),
+            None => Ok(()),
+        }
+    }
+}
+
 /// The page's text, with non-printable bytes escaped, ready to print in quotes.
 pub fn read(page: &[u8]) -> String {
     let end = page.iter().position(|&b| b == 0).unwrap_or(page.len());
     page[..end].escape_ascii().to_string()
 }
 
-/// Appends `word` to the page's text, after a space unless the text is empty. A word is
-/// written before its separator, so a reader never sees a separator without its word.
-pub fn append(page: &mut [u8], word: &str) -> Result<(), AppendError> {
+/// Appends `word` to the text of a page's local copy, after a space unless the text is empty;
+/// says which bytes changed.
+pub fn append(page: &mut [u8], word: &str) -> Result<Appended, AppendError> {
     let end = page.iter().position(|&b| b == 0).unwrap_or(page.len());
     let sep = usize::from(end > 0);
     let needed = end + sep + word.len();
@@ -27,7 +60,7 @@ pub fn append(page: &mut [u8], word: &str) -> Result<(), AppendError> {
     if sep == 1 {
         page[end] = b' ';
     }
-    Ok(())
+    Ok(Appended { word: end + sep..needed + 1, separator: (sep == 1).then_some(end) })
 }
 
 #[cfg(test)]
@@ -37,9 +70,19 @@ mod tests {
     #[test]
     fn words_are_separated_by_single_spaces() {
         let mut page = [0u8; 32];
-        append(&mut page, "one").unwrap();
-        append(&mut page, "two").unwrap();
+        assert_eq!(append(&mut page, "one").unwrap(), Appended { word: 0..4, separator: None });
+        assert_eq!(append(&mut page, "two").unwrap(), Appended { word: 4..8, separator: Some(3) });
         assert_eq!(read(&page), "one two");
+    }
+
+    #[test]
+    fn a_word_is_written_back_to_the_page_with_its_separator() {
+        let mut page = [0u64; 4];
+        let memory = VolatileSlice::from_mut_slice(&mut page);
+        memory.write_from(0, b"one").unwrap();
+        let mut copy = snapshot(memory);
+        append(&mut copy, "two").unwrap().write_back(&copy, memory).unwrap();
+        assert_eq!(read(&snapshot(memory)), "one two");
     }
 
     #[test]

@@ -1,8 +1,9 @@
 # 50-xengnt: the safe API's examples and the xengnt CLI on real Xen. Two `xengnt shell`s are
 # driven through fifos: A shares a page, B maps it, each sees the other's words, and each
 # side's unmap notification clears the byte the other watches. The sessions are sent to the
-# host as SHOW lines (a transcript).
-for ex in share_map_roundtrip map_batch unmap_notify grant_copy; do
+# host as SHOW lines (a transcript). The shells also bind an event channel pair, and each
+# side's --notify-port (shell and one-shot) must wake the other shell's `wait`.
+for ex in share_map_roundtrip map_batch unmap_notify grant_copy evtchn_ping; do
   out=$(timeout 30 $T/$ex 2>&1); rc=$?
   if [ $rc = 0 ]; then r "PASS xengnt/example/$ex: $(echo "$out" | tail -1)"
   else r "FAIL xengnt/example/$ex: rc=$rc $(echo "$out" | tail -3 | tr '\n' ' ')"; fi
@@ -81,6 +82,42 @@ xg a "share 0"
 ADDR=$(xgout a | sed -n 's/^slot 2: shared ref [0-9]* with domain 0 (peer rw) at \(0x[0-9a-f]*\)$/\1/p')
 xg a "unmap ${ADDR:-0x0}"
 xg_check unmap-by-address "slot 2: unshared ref" "$(xgout a)"
+# event channels: A binds a port for domain 0, B connects to it (Xen marks B's new port
+# pending once: drained first); then every event is checked to come alone, after a quiet wait
+xg a "bind 0"
+PA=$(xgout a | sed -n 's/^port \([0-9]*\): unbound, for domain 0$/\1/p')
+xg b "bind 0 ${PA:-0}"
+PB=$(xgout b | sed -n "s/^port \([0-9]*\): bound to port ${PA:-0} of domain 0\$/\1/p")
+[ -n "$PA" ] && [ -n "$PB" ] && r "PASS xengnt/shell/bind: ports $PA <-> $PB" || r "FAIL xengnt/shell/bind: '$PA' '$PB'"
+PA=${PA:-0} PB=${PB:-0}
+xg_event() {   # xg_event NAME WAITER PORT SIDE COMMAND: WAITER's shell is quiet, SIDE runs COMMAND, WAITER gets an event on PORT
+  xg $2 "wait 200"
+  xg_check quiet-before-$1 "no event in 200 ms" "$(xgout $2)"
+  xg $4 "$5"
+  xg $2 "wait 3000"
+  xg_check $1 "event on port $3" "$(xgout $2)"
+}
+xg b "wait 1000"
+xg_event notify-wakes-peer b $PB a "notify $PA"
+# --notify-port on a share: A's unshare signals PA, B (which maps the page) sees it on PB
+xg a "share 0 --notify-port $PA"
+NREF=$(xgout a | sed -n 's/^slot [0-9]*: shared ref \([0-9]*\) .*/\1/p')
+xg b "map 0 ${NREF:-0} --ro"
+xg_event notify-port-on-unshare b $PB a "unshare ${NREF:-0}"
+# --notify-port on a map: B's release signals PB, A (which shares the page) sees it on PA
+xg a "share 0"
+NREF=$(xgout a | sed -n 's/^slot \([0-9]*\): shared ref \([0-9]*\) .*/\2/p')
+xg b "map 0 ${NREF:-0} --notify-port $PB"
+NSLOT=$(xgout b | sed -n 's/^slot \([0-9]*\): mapped .*/\1/p')
+xg_event notify-port-on-release a $PA b "release ${NSLOT:-0}"
+# the one-shot map names B's port (any port bound in this domain will do): A sees the event
+xg a "wait 200"
+xg_check quiet-before-oneshot "no event in 200 ms" "$(xgout a)"
+out=$(timeout 20 $T/xengnt map 0 ${NREF:-0} --notify-port $PB 2>&1); rc=$?
+echo "$out" | sed "s/^/SHOW xengnt map 0 $NREF --notify-port $PB: /" >> /tmp/raw
+xg a "wait 3000"
+case "$out" in *"unmapped 1 page(s)"*) [ $rc = 0 ];; *) false;; esac &&
+  xg_check oneshot-notify-port "event on port $PA" "$(xgout a)" || r "FAIL xengnt/oneshot/notify-port: rc=$rc $(echo "$out" | tr '\n' ' ')"
 echo quit >&7
 echo quit >&8
 echo "SHOW xengnt a> quit" >> /tmp/raw

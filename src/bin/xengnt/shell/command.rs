@@ -42,6 +42,17 @@ pub enum Line {
         offset: usize,
         value: u8,
     },
+    /// `bind <domid>`: an unbound port for the domain; `bind <domid> <port>`: connect to its port.
+    Bind {
+        domid: u16,
+        remote_port: Option<u32>,
+    },
+    Notify {
+        port: u32,
+    },
+    Wait {
+        ms: u64,
+    },
     Echo(String),
     Help,
     Quit,
@@ -92,6 +103,17 @@ pub fn parse(line: &str) -> Result<Line, UsageError> {
             p.expect_positionals(3, 3, "poke <slot> <offset> <value>")?;
             Ok(Line::Poke { slot: number(pos(0), "slot")?, offset: offset(pos(1))?, value: number(pos(2), "value")? })
         }
+        "bind" => {
+            p.expect_positionals(1, 2, "bind <domid> [port]")?;
+            let remote_port = p.positionals.get(1).map(|port| number(port, "port")).transpose()?;
+            Ok(Line::Bind { domid: number(pos(0), "domid")?, remote_port })
+        }
+        "notify" => one(&p, "notify <port>").and_then(|()| Ok(Line::Notify { port: number(pos(0), "port")? })),
+        "wait" => {
+            p.expect_positionals(0, 1, "wait [milliseconds]")?;
+            let ms = p.positionals.first().map(|ms| number(ms, "milliseconds")).transpose()?;
+            Ok(Line::Wait { ms: ms.unwrap_or(1000) })
+        }
         "show" => p.expect_positionals(0, 0, "show").map(|()| Line::Show),
         "help" => p.expect_positionals(0, 1, "help [command]").map(|()| Line::Help),
         "quit" | "exit" => p.expect_positionals(0, 0, "quit").map(|()| Line::Quit),
@@ -138,6 +160,11 @@ mod tests {
         assert_eq!(parse("poke 1 0 0xff").unwrap(), Line::Poke { slot: 1, offset: 0, value: 255 });
         assert_eq!(parse("echo  two  words").unwrap(), Line::Echo("two  words".into()));
         assert_eq!(parse("show").unwrap(), Line::Show);
+        assert_eq!(parse("bind 0").unwrap(), Line::Bind { domid: 0, remote_port: None });
+        assert_eq!(parse("bind 3 0x10").unwrap(), Line::Bind { domid: 3, remote_port: Some(16) });
+        assert_eq!(parse("notify 7").unwrap(), Line::Notify { port: 7 });
+        assert_eq!(parse("wait").unwrap(), Line::Wait { ms: 1000 });
+        assert_eq!(parse("wait 20").unwrap(), Line::Wait { ms: 20 });
         assert_eq!(parse("exit").unwrap(), Line::Quit);
         assert_eq!(parse("help map").unwrap(), Line::Help);
         assert_eq!(parse("   # a comment").unwrap(), Line::Nothing);
@@ -152,6 +179,9 @@ mod tests {
         assert_eq!(error("peek 1 4096"), "offset 4096 is outside the page (0 to 4095)");
         assert_eq!(error("poke 1 0 256"), "invalid value \"256\": expected a number from 0 to 255");
         assert_eq!(error("append a b"), "unexpected argument \"b\": expected append <word>");
+        assert_eq!(error("bind"), "missing arguments: expected bind <domid> [port]");
+        assert_eq!(error("notify"), "missing arguments: expected notify <port>");
+        assert_eq!(error("wait 1 2"), "unexpected argument \"2\": expected wait [milliseconds]");
         assert_eq!(error("release --ro"), "unknown option --ro");
         assert_eq!(error("share 0 --notify 4096"), "--notify offset 4096 is outside the mapping (0 to 4095)");
         assert!(error("map 0 8 --ro --notify 0").starts_with("--notify clears the byte"));

@@ -11,13 +11,17 @@ use crate::text::{self, AppendError};
 use command::Line;
 use page::{Held, Slot};
 use std::io::{self, BufRead, IsTerminal, Write};
-use xengnttab::{Error, GrantSharer, GrantTable, ReadOnly, UnmapNotify, Writable};
+use std::time::Duration;
+use xengnttab::{BoundPort, Error, EventChannels, GrantSharer, GrantTable, ReadOnly, UnmapNotify, Writable};
 
 /// The pages one shell holds, and the devices it opened (or why it could not).
 pub struct Shell<'t> {
     table: &'t Result<GrantTable, Error>,
     sharer: &'t Result<GrantSharer, Error>,
+    channels: &'t Result<EventChannels, Error>,
     slots: Vec<Slot<'t>>,
+    /// Event channel ports bound with `bind`, unbound when the shell ends.
+    ports: Vec<BoundPort<'t>>,
     next_slot: u32,
 }
 
@@ -31,7 +35,15 @@ enum Flow {
 pub fn run(input: impl BufRead, out: &mut impl Write) -> u8 {
     let table = GrantTable::open();
     let sharer = GrantSharer::open();
-    let mut shell = Shell { table: &table, sharer: &sharer, slots: Vec::new(), next_slot: 1 };
+    let channels = EventChannels::open();
+    let mut shell = Shell {
+        table: &table,
+        sharer: &sharer,
+        channels: &channels,
+        slots: Vec::new(),
+        ports: Vec::new(),
+        next_slot: 1,
+    };
     let status = shell.run_lines(input, out, io::stdin().is_terminal());
     shell.release_all();
     status
@@ -96,18 +108,43 @@ impl<'t> Shell<'t> {
                 let index = self.find(|s| s.address() == addr, || format!("no page at {addr:#x}"))?;
                 self.release(index, out)
             }
+            Line::Bind { domid, remote_port } => {
+                let channels = devices::channels(self.channels)?;
+                let bound = match remote_port {
+                    None => channels.bind_unbound_port(domid.into()),
+                    Some(remote) => channels.bind_interdomain(domid.into(), remote),
+                };
+                let port = bound.map_err(|e| failed!("binding a port for domain {domid}: {e}"))?;
+                let line = match remote_port {
+                    None => writeln!(out, "port {}: unbound, for domain {domid}", port.port()),
+                    Some(remote) => writeln!(out, "port {}: bound to port {remote} of domain {domid}", port.port()),
+                };
+                self.ports.push(port);
+                line
+            }
+            Line::Notify { port } => {
+                devices::channels(self.channels)?.notify(port).map_err(|e| failed!("notifying port {port}: {e}"))?;
+                writeln!(out, "notified port {port}")
+            }
+            Line::Wait { ms } => {
+                let channels = devices::channels(self.channels)?;
+                match channels.wait(Some(Duration::from_millis(ms))).map_err(|e| failed!("waiting: {e}"))? {
+                    Some(port) => writeln!(out, "event on port {port}"),
+                    None => writeln!(out, "no event in {ms} ms"),
+                }
+            }
             Line::Show => self.show(out),
             Line::Append { word } => {
                 let count = self.append(&word)?;
                 writeln!(out, "appended {word:?} to {count} page(s)")
             }
             Line::Peek { slot, offset } => {
-                let byte = self.slot(slot)?.bytes()[offset];
+                let byte: u8 = self.slot(slot)?.memory().read_obj(offset).map_err(|e| failed!("{e}"))?;
                 writeln!(out, "slot {slot} byte {offset}: {byte}")
             }
             Line::Poke { slot, offset, value } => {
-                let bytes = self.slot(slot)?.bytes_mut().ok_or_else(|| failed!("slot {slot} is mapped read-only"))?;
-                bytes[offset] = value;
+                let page = self.slot(slot)?.writable().ok_or_else(|| failed!("slot {slot} is mapped read-only"))?;
+                page.write_obj(offset, value).map_err(|e| failed!("{e}"))?;
                 writeln!(out, "slot {slot} byte {offset} = {value}")
             }
         };
@@ -150,8 +187,8 @@ impl<'t> Shell<'t> {
         self.slots.iter().position(matches).ok_or_else(|| Failure::Failed(missing()))
     }
 
-    fn slot(&mut self, number: u32) -> Result<&mut Slot<'t>, Failure> {
-        self.slots.iter_mut().find(|s| s.number == number).ok_or_else(|| failed!("no slot {number}"))
+    fn slot(&self, number: u32) -> Result<&Slot<'t>, Failure> {
+        self.slots.iter().find(|s| s.number == number).ok_or_else(|| failed!("no slot {number}"))
     }
 
     fn release(&mut self, index: usize, out: &mut impl Write) -> io::Result<()> {
@@ -169,7 +206,8 @@ impl<'t> Shell<'t> {
             return writeln!(out, "no pages");
         }
         for slot in &self.slots {
-            writeln!(out, "slot {}: {}: \"{}\"", slot.number, slot.describe(), text::read(slot.bytes()))?;
+            let page = text::snapshot(slot.memory());
+            writeln!(out, "slot {}: {}: \"{}\"", slot.number, slot.describe(), text::read(&page))?;
         }
         Ok(())
     }
@@ -179,13 +217,15 @@ impl<'t> Shell<'t> {
     fn append(&mut self, word: &str) -> Result<usize, Failure> {
         let mut count = 0;
         let mut full = Vec::new();
-        for slot in &mut self.slots {
-            let number = slot.number;
-            if let Some(bytes) = slot.bytes_mut() {
-                match text::append(bytes, word) {
-                    Ok(()) => count += 1,
-                    Err(AppendError::Full) => full.push(number.to_string()),
+        for slot in &self.slots {
+            let Some(page) = slot.writable() else { continue };
+            let mut copy = text::snapshot(page);
+            match text::append(&mut copy, word) {
+                Ok(appended) => {
+                    appended.write_back(&copy, page).map_err(|e| failed!("slot {}: {e}", slot.number))?;
+                    count += 1;
                 }
+                Err(AppendError::Full) => full.push(slot.number.to_string()),
             }
         }
         if !full.is_empty() {

@@ -1,6 +1,6 @@
 //! A page the shell holds: one we share, or one we mapped, read-only or writable.
 
-use xengnttab::{GrantMapping, ReadOnly, SharedPages, Writable};
+use xengnttab::{GrantMapping, ReadOnly, SharedPages, VolatileSlice, Writable};
 
 pub enum Held<'t> {
     Shared { pages: SharedPages, peer_read_only: bool },
@@ -17,25 +17,26 @@ pub struct Slot<'t> {
 }
 
 impl Slot<'_> {
-    pub fn bytes(&self) -> &[u8] {
+    /// The page, to read (volatile copies: the peer may write it at any time).
+    pub fn memory(&self) -> VolatileSlice<'_, ReadOnly> {
         match &self.held {
-            Held::Shared { pages, .. } => pages,
-            Held::MappedReadOnly(map) => map,
-            Held::MappedWritable(map) => map,
+            Held::Shared { pages, .. } => pages.as_volatile_slice().read_only(),
+            Held::MappedReadOnly(map) => map.as_volatile_slice(),
+            Held::MappedWritable(map) => map.as_volatile_slice().read_only(),
         }
     }
 
-    /// The bytes, if we may write them: our shared pages always, mappings only when writable.
-    pub fn bytes_mut(&mut self) -> Option<&mut [u8]> {
-        match &mut self.held {
-            Held::Shared { pages, .. } => Some(pages),
+    /// The page, if we may write it: our shared pages always, mappings only when writable.
+    pub fn writable(&self) -> Option<VolatileSlice<'_, Writable>> {
+        match &self.held {
+            Held::Shared { pages, .. } => Some(pages.as_volatile_slice()),
             Held::MappedReadOnly(_) => None,
-            Held::MappedWritable(map) => Some(map),
+            Held::MappedWritable(map) => Some(map.as_volatile_slice()),
         }
     }
 
     pub fn address(&self) -> usize {
-        self.bytes().as_ptr() as usize
+        self.memory().as_ptr() as usize
     }
 
     pub fn is_shared(&self) -> bool {

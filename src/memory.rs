@@ -1,0 +1,298 @@
+//! The memory model of shared pages, and the range and alignment checks of every access.
+//!
+//! Pages shared with another domain (or mapped from one) can be written by the peer at any
+//! moment. A `&[u8]` over them would promise Rust that nobody writes the bytes while it lives,
+//! and a `&mut [u8]` that nobody else even reads them: the peer keeps neither promise, so the
+//! compiler could cache, merge or invent reads and writes that the peer then breaks. The crate
+//! therefore never makes a reference to shared bytes. As rust-vmm's `vm-memory` does for guest
+//! memory, it hands out [`VolatileSlice`](crate::VolatileSlice)s, whose accesses are
+//! - volatile copies (`read_into`, `write_from`, `read_obj`, `write_obj`): each is really made,
+//!   once, in program order with the other volatile accesses; a copy the peer writes into at
+//!   the same time may see old and new bytes mixed, but only [`ByteValued`](crate::ByteValued)
+//!   types, for which every bit pattern is valid, can be read;
+//! - atomics at aligned offsets (`atomic`, `load`): `Acquire`/`Release` on an index or flag
+//!   orders the volatile copies of the data around it, for both sides (the peer's kernel and
+//!   CPU use the same memory).
+//!
+//! Threads of this process sharing a mapping are treated like the peer: their volatile copies
+//! of the same bytes are unordered with each other, and the atomics are what hands data over.
+//!
+//! Every offset is checked: a range that does not fit, or a misaligned atomic, is a
+//! [`MemoryError`] and nothing is accessed. A read-only mapping's slice has no write methods
+//! at all (checked at compile time). The raw pointers (`as_ptr`, `as_mut_ptr`) stay for
+//! zero-copy callers who take on the unsafety themselves.
+
+use std::fmt;
+use std::ops::Range;
+
+/// Why a volatile access was refused; nothing was read or written.
+///
+/// ```
+/// use xengnttab::{MemoryError, VolatileSlice};
+/// use std::sync::atomic::AtomicU32;
+/// let mut buffer = [0u32; 2];
+/// let memory = VolatileSlice::from_mut_slice(&mut buffer);
+/// assert_eq!(memory.read_obj::<u32>(6), Err(MemoryError::OutOfBounds { offset: 6, len: 4, size: 8 }));
+/// assert_eq!(memory.atomic::<AtomicU32>(2).unwrap_err(), MemoryError::Misaligned { offset: 2, align: 4 });
+/// let e: xengnttab::Error = MemoryError::Misaligned { offset: 2, align: 4 }.into();
+/// assert_eq!(e.errno(), libc::EINVAL);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemoryError {
+    /// `len` bytes at `offset` do not fit in the `size` bytes of the slice.
+    OutOfBounds {
+        /// Where the access starts.
+        offset: usize,
+        /// How many bytes it covers.
+        len: usize,
+        /// The slice's length.
+        size: usize,
+    },
+    /// An atomic of `align` bytes at an address that is not a multiple of `align`.
+    Misaligned {
+        /// Where the atomic would be, from the start of the slice.
+        offset: usize,
+        /// Its size, which is also its alignment.
+        align: usize,
+    },
+}
+
+impl fmt::Display for MemoryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            MemoryError::OutOfBounds { offset, len, size } => {
+                write!(f, "{len} byte(s) at offset {offset} do not fit in {size} byte(s)")
+            }
+            MemoryError::Misaligned { offset, align } => {
+                write!(f, "offset {offset} is not aligned to {align} bytes for an atomic access")
+            }
+        }
+    }
+}
+
+impl std::error::Error for MemoryError {}
+
+/// EFAULT for an access out of bounds, EINVAL for a misaligned atomic, so that `?` works in
+/// functions returning [`crate::Result`].
+impl From<MemoryError> for crate::Error {
+    fn from(e: MemoryError) -> Self {
+        match e {
+            MemoryError::OutOfBounds { .. } => crate::Error::from_errno(libc::EFAULT),
+            MemoryError::Misaligned { .. } => crate::Error::INVALID,
+        }
+    }
+}
+
+/// Via [`crate::Error`]: `?` works in functions returning `io::Result` too.
+impl From<MemoryError> for std::io::Error {
+    fn from(e: MemoryError) -> Self {
+        std::io::Error::new(crate::Error::from(e).kind(), e)
+    }
+}
+
+/// The byte range `offset..offset + len` of a slice of `size` bytes, if it fits.
+pub(crate) fn range(offset: usize, len: usize, size: usize) -> Result<Range<usize>, MemoryError> {
+    match offset.checked_add(len) {
+        Some(end) if end <= size => Ok(offset..end),
+        _ => Err(MemoryError::OutOfBounds { offset, len, size }),
+    }
+}
+
+/// Checks that `base + offset` is a multiple of `align` (a power of two).
+pub(crate) fn aligned(base: usize, offset: usize, align: usize) -> Result<(), MemoryError> {
+    if base.wrapping_add(offset) % align == 0 { Ok(()) } else { Err(MemoryError::Misaligned { offset, align }) }
+}
+
+/// The accessors of [`GrantMapping`](crate::GrantMapping) and
+/// [`SharedPages`](crate::SharedPages): each is the [`VolatileSlice`](crate::VolatileSlice)
+/// method of the same name over the whole mapping, returned by the type's own
+/// `as_volatile_slice()`. `read` for every access, `write` for writable ones; `$example` is the
+/// example file every method shows.
+macro_rules! volatile_accessors {
+    (read, $example:literal) => {
+        /// Length in bytes (4096 per page).
+        ///
+        /// ```no_run
+        #[doc = include_str!($example)]
+        /// ```
+        pub fn len(&self) -> usize {
+            self.as_volatile_slice().len()
+        }
+
+        /// Never true: a mapping has at least one page.
+        ///
+        /// ```no_run
+        #[doc = include_str!($example)]
+        /// ```
+        pub fn is_empty(&self) -> bool {
+            self.as_volatile_slice().is_empty()
+        }
+
+        /// Copies bytes at `offset` into `buf` with volatile reads; see
+        /// [`VolatileSlice::read_into`](crate::VolatileSlice::read_into).
+        ///
+        /// ```no_run
+        #[doc = include_str!($example)]
+        /// ```
+        pub fn read_into(&self, offset: usize, buf: &mut [u8]) -> Result<(), crate::MemoryError> {
+            self.as_volatile_slice().read_into(offset, buf)
+        }
+
+        /// Reads a plain-data value at `offset`; see
+        /// [`VolatileSlice::read_obj`](crate::VolatileSlice::read_obj).
+        ///
+        /// ```no_run
+        #[doc = include_str!($example)]
+        /// ```
+        pub fn read_obj<T: crate::ByteValued>(&self, offset: usize) -> Result<T, crate::MemoryError> {
+            self.as_volatile_slice().read_obj(offset)
+        }
+
+        /// Loads the atomic integer at an aligned `offset`; see
+        /// [`VolatileSlice::load`](crate::VolatileSlice::load).
+        ///
+        /// ```no_run
+        #[doc = include_str!($example)]
+        /// ```
+        pub fn load<T: crate::AtomicInteger>(
+            &self,
+            offset: usize,
+            order: std::sync::atomic::Ordering,
+        ) -> Result<T::Value, crate::MemoryError> {
+            self.as_volatile_slice().load::<T>(offset, order)
+        }
+
+        /// The first byte's address, for zero-copy callers who take on the unsafety; see
+        /// [`VolatileSlice::as_ptr`](crate::VolatileSlice::as_ptr).
+        ///
+        /// ```no_run
+        #[doc = include_str!($example)]
+        /// ```
+        pub fn as_ptr(&self) -> *const u8 {
+            self.as_volatile_slice().as_ptr()
+        }
+    };
+    (write, $example:literal) => {
+        /// Copies `buf` to `offset` with volatile writes; see
+        /// [`VolatileSlice::write_from`](crate::VolatileSlice::write_from).
+        ///
+        /// ```no_run
+        #[doc = include_str!($example)]
+        /// ```
+        pub fn write_from(&self, offset: usize, buf: &[u8]) -> Result<(), crate::MemoryError> {
+            self.as_volatile_slice().write_from(offset, buf)
+        }
+
+        /// Writes a plain-data value at `offset`; see
+        /// [`VolatileSlice::write_obj`](crate::VolatileSlice::write_obj).
+        ///
+        /// ```no_run
+        #[doc = include_str!($example)]
+        /// ```
+        pub fn write_obj<T: crate::ByteValued>(&self, offset: usize, value: T) -> Result<(), crate::MemoryError> {
+            self.as_volatile_slice().write_obj(offset, value)
+        }
+
+        /// The atomic integer at an aligned `offset` (indices, flags); see
+        /// [`VolatileSlice::atomic`](crate::VolatileSlice::atomic).
+        ///
+        /// ```no_run
+        #[doc = include_str!($example)]
+        /// ```
+        pub fn atomic<T: crate::AtomicInteger>(&self, offset: usize) -> Result<&T, crate::MemoryError> {
+            self.as_volatile_slice().atomic(offset)
+        }
+
+        /// The first byte's address, writable; see
+        /// [`VolatileSlice::as_mut_ptr`](crate::VolatileSlice::as_mut_ptr).
+        ///
+        /// ```no_run
+        #[doc = include_str!($example)]
+        /// ```
+        pub fn as_mut_ptr(&self) -> *mut u8 {
+            self.as_volatile_slice().as_mut_ptr()
+        }
+    };
+}
+pub(crate) use volatile_accessors;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::VolatileSlice;
+    use std::sync::atomic::{AtomicU8, AtomicU16, AtomicU32, AtomicU64, Ordering};
+
+    #[test]
+    fn ranges_must_fit_without_overflowing() {
+        assert_eq!(range(0, 4096, 4096), Ok(0..4096));
+        assert_eq!(range(4096, 0, 4096), Ok(4096..4096));
+        assert_eq!(range(4095, 2, 4096), Err(MemoryError::OutOfBounds { offset: 4095, len: 2, size: 4096 }));
+        assert_eq!(range(4097, 0, 4096), Err(MemoryError::OutOfBounds { offset: 4097, len: 0, size: 4096 }));
+        assert!(range(usize::MAX, 2, 4096).is_err(), "offset + len overflows");
+        assert!(range(1, usize::MAX, usize::MAX).is_err());
+    }
+
+    #[test]
+    fn alignment_is_of_the_address_not_the_offset() {
+        assert_eq!(aligned(0x1000, 8, 8), Ok(()));
+        assert_eq!(aligned(0x1004, 4, 8), Ok(()));
+        assert_eq!(aligned(0x1000, 4, 8), Err(MemoryError::Misaligned { offset: 4, align: 8 }));
+        assert_eq!(aligned(0x1001, 0, 1), Ok(()));
+    }
+
+    #[test]
+    fn refused_accesses_touch_nothing() {
+        let mut buffer = [0u64; 2];
+        let memory = VolatileSlice::from_mut_slice(&mut buffer);
+        assert!(memory.write_from(12, &[0xff; 5]).is_err());
+        assert!(memory.write_obj(9, u64::MAX).is_err());
+        let mut out = [1u8; 17];
+        assert!(memory.read_into(0, &mut out).is_err());
+        assert_eq!(out, [1; 17], "the destination is left alone");
+        assert_eq!(buffer, [0, 0]);
+    }
+
+    #[test]
+    fn copies_of_every_length_and_alignment_round_trip() {
+        let mut buffer = [0u64; 8];
+        let memory = VolatileSlice::from_mut_slice(&mut buffer);
+        let data: Vec<u8> = (0..64u8).map(|b| b.wrapping_mul(37).wrapping_add(1)).collect();
+        for offset in 0..16 {
+            for len in 0..=(64 - offset).min(40) {
+                memory.write_from(0, &[0; 64]).unwrap();
+                memory.write_from(offset, &data[..len]).unwrap();
+                let mut whole = [0u8; 64];
+                memory.read_into(0, &mut whole).unwrap();
+                assert_eq!(&whole[offset..offset + len], &data[..len], "offset {offset} len {len}");
+                assert!(whole[..offset].iter().chain(&whole[offset + len..]).all(|&b| b == 0));
+                let mut back = vec![0u8; len];
+                memory.read_into(offset, &mut back).unwrap();
+                assert_eq!(back, &data[..len]);
+            }
+        }
+    }
+
+    #[test]
+    fn atomics_need_their_alignment_and_see_volatile_writes() {
+        let mut buffer = [0u64; 2];
+        let memory = VolatileSlice::from_mut_slice(&mut buffer);
+        assert!(memory.atomic::<AtomicU8>(15).is_ok());
+        assert_eq!(memory.atomic::<AtomicU16>(1).unwrap_err(), MemoryError::Misaligned { offset: 1, align: 2 });
+        assert_eq!(memory.atomic::<AtomicU32>(6).unwrap_err(), MemoryError::Misaligned { offset: 6, align: 4 });
+        assert_eq!(memory.atomic::<AtomicU64>(4).unwrap_err(), MemoryError::Misaligned { offset: 4, align: 8 });
+        assert_eq!(
+            memory.atomic::<AtomicU64>(16).unwrap_err(),
+            MemoryError::OutOfBounds { offset: 16, len: 8, size: 16 }
+        );
+        let index = memory.atomic::<AtomicU32>(12).unwrap();
+        index.store(0xdead_beef, Ordering::Release);
+        assert_eq!(memory.read_obj::<u32>(12).unwrap(), 0xdead_beef);
+        memory.write_obj(12, 5u32).unwrap();
+        assert_eq!(memory.read_only().load::<AtomicU32>(12, Ordering::Acquire), Ok(5));
+        assert_eq!(index.fetch_add(1, Ordering::AcqRel), 5);
+        let inner = memory.subslice(4, 12).unwrap();
+        assert_eq!(inner.load::<AtomicU32>(8, Ordering::SeqCst), Ok(6), "a subslice keeps the address");
+        assert!(inner.atomic::<AtomicU64>(4).is_ok(), "offset 4 of the subslice is address-aligned");
+        assert!(inner.atomic::<AtomicU64>(0).is_err());
+    }
+}

@@ -1,0 +1,134 @@
+//! `/dev/xen/evtchn`: the uapi structs and ioctls of `<xen/evtchn.h>`, and the fd's read
+//! (pending ports), write (unmask) and poll.
+
+use super::ioctl::{IoctlArg, ioc_none, ioctl, ioctl_args};
+use crate::error::{Error, Result};
+use std::mem::size_of;
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
+
+/// The device node.
+pub const EVTCHN: &std::ffi::CStr = c"/dev/xen/evtchn";
+
+/// `struct ioctl_evtchn_bind_interdomain`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct BindInterdomain {
+    pub remote_domain: u32,
+    pub remote_port: u32,
+}
+
+/// `struct ioctl_evtchn_bind_unbound_port`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct BindUnboundPort {
+    pub remote_domain: u32,
+}
+
+/// `struct ioctl_evtchn_unbind`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct Unbind {
+    pub port: u32,
+}
+
+/// `struct ioctl_evtchn_notify`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct Notify {
+    pub port: u32,
+}
+
+const _: () = {
+    assert!(size_of::<BindInterdomain>() == 8 && std::mem::offset_of!(BindInterdomain, remote_port) == 4);
+    assert!(size_of::<BindUnboundPort>() == 4 && size_of::<Unbind>() == 4 && size_of::<Notify>() == 4);
+};
+
+/// `#define IOCTL_EVTCHN_BIND_INTERDOMAIN _IOC(_IOC_NONE, 'E', 1, sizeof(struct ioctl_evtchn_bind_interdomain))`
+pub const IOCTL_EVTCHN_BIND_INTERDOMAIN: libc::c_ulong = ioc_none(b'E', 1, size_of::<BindInterdomain>());
+/// `#define IOCTL_EVTCHN_BIND_UNBOUND_PORT _IOC(_IOC_NONE, 'E', 2, sizeof(struct ioctl_evtchn_bind_unbound_port))`
+pub const IOCTL_EVTCHN_BIND_UNBOUND_PORT: libc::c_ulong = ioc_none(b'E', 2, size_of::<BindUnboundPort>());
+/// `#define IOCTL_EVTCHN_UNBIND _IOC(_IOC_NONE, 'E', 3, sizeof(struct ioctl_evtchn_unbind))`
+pub const IOCTL_EVTCHN_UNBIND: libc::c_ulong = ioc_none(b'E', 3, size_of::<Unbind>());
+/// `#define IOCTL_EVTCHN_NOTIFY _IOC(_IOC_NONE, 'E', 4, sizeof(struct ioctl_evtchn_notify))`
+pub const IOCTL_EVTCHN_NOTIFY: libc::c_ulong = ioc_none(b'E', 4, size_of::<Notify>());
+
+ioctl_args! {
+    BindInterdomain => IOCTL_EVTCHN_BIND_INTERDOMAIN,
+    BindUnboundPort => IOCTL_EVTCHN_BIND_UNBOUND_PORT,
+    Unbind => IOCTL_EVTCHN_UNBIND,
+    Notify => IOCTL_EVTCHN_NOTIFY,
+}
+
+/// The bind ioctls return the new local port as the ioctl's value.
+fn port(rc: libc::c_int) -> Result<u32> {
+    u32::try_from(rc).map_err(|_| Error::INVALID)
+}
+
+/// `open("/dev/xen/evtchn", O_RDWR | O_CLOEXEC)`, as libxenevtchn.
+pub fn open() -> Result<OwnedFd> {
+    super::device::open(EVTCHN, libc::O_CLOEXEC)
+}
+
+/// IOCTL_EVTCHN_BIND_INTERDOMAIN: connects to `remote_port` of `remote_domain`; the local port.
+pub fn bind_interdomain(fd: BorrowedFd<'_>, remote_domain: u32, remote_port: u32) -> Result<u32> {
+    ioctl(fd, &mut BindInterdomain { remote_domain, remote_port }).and_then(port)
+}
+
+/// IOCTL_EVTCHN_BIND_UNBOUND_PORT: a local port that `remote_domain` may bind; the local port.
+pub fn bind_unbound_port(fd: BorrowedFd<'_>, remote_domain: u32) -> Result<u32> {
+    ioctl(fd, &mut BindUnboundPort { remote_domain }).and_then(port)
+}
+
+pub fn unbind(fd: BorrowedFd<'_>, port: u32) -> Result<()> {
+    ioctl(fd, &mut Unbind { port }).map(drop)
+}
+
+pub fn notify(fd: BorrowedFd<'_>, port: u32) -> Result<()> {
+    ioctl(fd, &mut Notify { port }).map(drop)
+}
+
+/// Reads one pending port (the kernel masks it until it is written back). Blocks while none
+/// is pending.
+pub fn read_pending(fd: BorrowedFd<'_>) -> Result<u32> {
+    let mut port = 0u32;
+    // SAFETY: reads at most 4 bytes into a live u32.
+    let n = unsafe { libc::read(fd.as_raw_fd(), (&raw mut port).cast(), size_of::<u32>()) };
+    match n {
+        4 => Ok(port),
+        n if n < 0 => Err(Error::last_os_error()),
+        _ => Err(Error::from_errno(libc::EIO)),
+    }
+}
+
+/// Writes `port` back to the fd, which unmasks it.
+pub fn unmask(fd: BorrowedFd<'_>, port: u32) -> Result<()> {
+    // SAFETY: writes the 4 bytes of a live u32.
+    let n = unsafe { libc::write(fd.as_raw_fd(), (&raw const port).cast(), size_of::<u32>()) };
+    match n {
+        4 => Ok(()),
+        n if n < 0 => Err(Error::last_os_error()),
+        _ => Err(Error::from_errno(libc::EIO)),
+    }
+}
+
+/// `poll(fd, POLLIN, timeout_ms)` (-1: no limit): whether a port is pending. EINTR is
+/// reported as such, for the caller to retry with what is left of its timeout.
+pub fn poll_readable(fd: BorrowedFd<'_>, timeout_ms: libc::c_int) -> Result<bool> {
+    let mut pfd = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+    // SAFETY: one live pollfd.
+    let n = unsafe { libc::poll(&mut pfd, 1, timeout_ms) };
+    if n < 0 { Err(Error::last_os_error()) } else { Ok(n > 0) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ioctl_numbers_match_the_documented_x86_64_values() {
+        assert_eq!(IOCTL_EVTCHN_BIND_INTERDOMAIN, 0x0008_4501);
+        assert_eq!(IOCTL_EVTCHN_BIND_UNBOUND_PORT, 0x0004_4502);
+        assert_eq!(IOCTL_EVTCHN_UNBIND, 0x0004_4503);
+        assert_eq!(IOCTL_EVTCHN_NOTIFY, 0x0004_4504);
+    }
+}

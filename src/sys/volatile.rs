@@ -1,0 +1,450 @@
+//! Volatile and atomic access to memory that another domain (or process) may write at any
+//! moment: grant mappings and shared pages. No `&[u8]` or `&mut [u8]` is ever made over such
+//! memory; every access is a volatile copy or an atomic operation on a checked range
+//! (`crate::memory` has the checks and the crate's memory model).
+
+use crate::access::{Access, ReadOnly, Writable};
+use crate::memory::{MemoryError, aligned, range};
+use std::marker::PhantomData;
+use std::ptr::NonNull;
+use std::sync::atomic::{self, AtomicU8, AtomicU16, AtomicU32, AtomicU64, Ordering};
+
+/// Plain data that may be copied to and from shared memory byte for byte: every bit pattern
+/// is a valid value and the type has no padding (`#[repr(C)]` structs of such fields, laid out
+/// without gaps, integers, arrays of them).
+///
+/// # Safety
+/// Implement it only for types that have no padding bytes, no pointers or references, and for
+/// which every bit pattern of `size_of::<Self>()` bytes is a valid value: a peer can write any
+/// bytes at all.
+///
+/// ```
+/// use xengnttab::{ByteValued, VolatileSlice};
+/// #[derive(Clone, Copy, Debug, Default, PartialEq)]
+/// #[repr(C)]
+/// struct Header { magic: u32, len: u32 }
+/// // SAFETY: two u32s, no padding; every bit pattern is a valid Header.
+/// unsafe impl ByteValued for Header {}
+///
+/// let mut buffer = [0u8; 16];
+/// let memory = VolatileSlice::from_mut_slice(&mut buffer);
+/// memory.write_obj(8, Header { magic: 0x5852, len: 7 })?;
+/// assert_eq!(memory.read_obj::<Header>(8)?, Header { magic: 0x5852, len: 7 });
+/// # Ok::<(), xengnttab::MemoryError>(())
+/// ```
+pub unsafe trait ByteValued: Copy + Send + Sync + 'static {}
+
+macro_rules! byte_valued {
+    ($($t:ty),*) => { $(
+        // SAFETY: a primitive integer: no padding, every bit pattern valid.
+        unsafe impl ByteValued for $t {}
+    )* };
+}
+byte_valued!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize);
+
+// SAFETY: an array of such values has no padding between elements and every bit pattern valid.
+unsafe impl<T: ByteValued, const N: usize> ByteValued for [T; N] {}
+
+/// A value's bytes, to be copied out by a volatile write.
+fn bytes_of<T: ByteValued>(value: &T) -> &[u8] {
+    // SAFETY: `T: ByteValued` has no padding, so all size_of::<T>() bytes are initialized.
+    unsafe { std::slice::from_raw_parts((value as *const T).cast(), size_of::<T>()) }
+}
+
+/// A zeroed value whose bytes a volatile read then fills.
+fn zeroed_bytes<T: ByteValued>() -> T {
+    // SAFETY: every bit pattern, all zeros included, is a valid `T: ByteValued`.
+    unsafe { std::mem::zeroed() }
+}
+
+fn bytes_of_mut<T: ByteValued>(value: &mut T) -> &mut [u8] {
+    // SAFETY: as `bytes_of`; any bytes written into it leave a valid `T`.
+    unsafe { std::slice::from_raw_parts_mut((value as *mut T).cast(), size_of::<T>()) }
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// The atomic integer types a [`VolatileSlice`] hands out at aligned offsets: [`AtomicU8`],
+/// [`AtomicU16`], [`AtomicU32`] and [`AtomicU64`]. Sealed.
+///
+/// ```
+/// use std::sync::atomic::{AtomicU32, Ordering};
+/// use xengnttab::VolatileSlice;
+/// let mut buffer = [0u64; 2]; // u64s: 8-byte aligned
+/// let memory = VolatileSlice::from_mut_slice(&mut buffer);
+/// let producer: &AtomicU32 = memory.atomic(4)?;
+/// producer.store(7, Ordering::Release);
+/// assert_eq!(memory.load::<AtomicU32>(4, Ordering::Acquire)?, 7);
+/// # Ok::<(), xengnttab::MemoryError>(())
+/// ```
+pub trait AtomicInteger: sealed::Sealed + Send + Sync + 'static {
+    /// The integer it holds (`u32` for `AtomicU32`).
+    type Value: ByteValued;
+
+    /// # Safety
+    /// As `AtomicU32::from_ptr`: `ptr` aligned, valid for the whole of `'a`, and only accessed
+    /// atomically with this size meanwhile.
+    #[doc(hidden)]
+    unsafe fn from_ptr<'a>(ptr: *mut Self::Value) -> &'a Self;
+
+    /// A relaxed load.
+    #[doc(hidden)]
+    fn load_relaxed(&self) -> Self::Value;
+}
+
+macro_rules! atomic_integer {
+    ($($atomic:ty => $value:ty),*) => { $(
+        impl sealed::Sealed for $atomic {}
+        impl AtomicInteger for $atomic {
+            type Value = $value;
+            unsafe fn from_ptr<'a>(ptr: *mut $value) -> &'a Self {
+                // SAFETY: the caller's contract is from_ptr's.
+                unsafe { <$atomic>::from_ptr(ptr) }
+            }
+            fn load_relaxed(&self) -> $value {
+                self.load(Ordering::Relaxed)
+            }
+        }
+    )* };
+}
+atomic_integer!(AtomicU8 => u8, AtomicU16 => u16, AtomicU32 => u32, AtomicU64 => u64);
+
+/// A range of memory shared with another domain (or process), accessed only by volatile
+/// copies and aligned atomics, in the style of rust-vmm's `vm-memory`: no `&[u8]` is ever
+/// made over it, so the peer writing at any time breaks none of Rust's rules. `A` says
+/// whether it may be written: a [`ReadOnly`] slice has no write methods.
+///
+/// Get one from [`GrantMapping::as_volatile_slice`](crate::GrantMapping::as_volatile_slice)
+/// or [`SharedPages::as_volatile_slice`](crate::SharedPages::as_volatile_slice); it borrows
+/// the mapping, so it cannot outlive it. [`VolatileSlice::from_mut_slice`] makes one over a
+/// local buffer (tests, examples).
+///
+/// ```
+/// use xengnttab::VolatileSlice;
+/// let mut buffer = [0u8; 64];
+/// let memory = VolatileSlice::from_mut_slice(&mut buffer);
+/// memory.write_from(10, b"hello")?;
+/// let mut out = [0u8; 5];
+/// memory.read_into(10, &mut out)?;
+/// assert_eq!(&out, b"hello");
+/// assert!(memory.write_from(62, b"abc").is_err()); // past the end: nothing written
+/// # Ok::<(), xengnttab::MemoryError>(())
+/// ```
+///
+/// A read-only slice cannot be written:
+///
+/// ```compile_fail,E0599
+/// let mut buffer = [0u8; 8];
+/// let memory = xengnttab::VolatileSlice::from_mut_slice(&mut buffer).read_only();
+/// memory.write_from(0, b"x"); // error: no method `write_from` on VolatileSlice<ReadOnly>
+/// ```
+pub struct VolatileSlice<'a, A: Access = Writable> {
+    addr: NonNull<u8>,
+    len: usize,
+    _memory: PhantomData<&'a [std::cell::UnsafeCell<u8>]>,
+    _access: PhantomData<A>,
+}
+
+impl<A: Access> Clone for VolatileSlice<'_, A> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<A: Access> Copy for VolatileSlice<'_, A> {}
+
+impl<A: Access> std::fmt::Debug for VolatileSlice<'_, A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VolatileSlice")
+            .field("addr", &self.addr)
+            .field("len", &self.len)
+            .field("access", &A::default())
+            .finish()
+    }
+}
+
+// SAFETY: every access through a VolatileSlice is volatile or atomic, on memory that may be
+// written concurrently anyway (by the peer); nothing in it is tied to a thread.
+unsafe impl<A: Access> Send for VolatileSlice<'_, A> {}
+// SAFETY: as for Send.
+unsafe impl<A: Access> Sync for VolatileSlice<'_, A> {}
+
+impl<'a, A: Access> VolatileSlice<'a, A> {
+    /// # Safety
+    /// `addr..addr + len` must stay mapped for `'a`, readable, and writable when `A` is
+    /// [`Writable`]; nothing may hold a Rust reference to those bytes meanwhile.
+    pub(crate) unsafe fn new(addr: NonNull<u8>, len: usize) -> Self {
+        VolatileSlice { addr, len, _memory: PhantomData, _access: PhantomData }
+    }
+
+    /// Length in bytes.
+    ///
+    /// ```
+    /// let mut buffer = [0u8; 64];
+    /// assert_eq!(xengnttab::VolatileSlice::from_mut_slice(&mut buffer).len(), 64);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether it has no bytes.
+    ///
+    /// ```
+    /// assert!(xengnttab::VolatileSlice::from_mut_slice(&mut [0u8; 0]).is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The first byte's address, for callers that need zero-copy access and take on its
+    /// unsafety: the peer may write these bytes at any time, so no `&[u8]` may be made over
+    /// them, only raw-pointer reads.
+    ///
+    /// ```
+    /// let mut buffer = [7u8; 4];
+    /// let memory = xengnttab::VolatileSlice::from_mut_slice(&mut buffer);
+    /// // SAFETY: the slice is at least one byte long and mapped; a volatile read of a u8.
+    /// assert_eq!(unsafe { memory.as_ptr().read_volatile() }, 7);
+    /// ```
+    pub fn as_ptr(&self) -> *const u8 {
+        self.addr.as_ptr()
+    }
+
+    /// The `len` bytes at `offset`, as a slice of their own.
+    ///
+    /// ```
+    /// let mut buffer = [0u8; 64];
+    /// let memory = xengnttab::VolatileSlice::from_mut_slice(&mut buffer);
+    /// let data = memory.subslice(16, 48)?;
+    /// data.write_from(0, b"x")?;
+    /// assert_eq!(memory.read_obj::<u8>(16)?, b'x');
+    /// assert!(memory.subslice(16, 49).is_err());
+    /// # Ok::<(), xengnttab::MemoryError>(())
+    /// ```
+    pub fn subslice(&self, offset: usize, len: usize) -> Result<VolatileSlice<'a, A>, MemoryError> {
+        let at = range(offset, len, self.len)?;
+        // SAFETY: a checked sub-range of this slice's memory, with the same lifetime and access.
+        Ok(unsafe { VolatileSlice::new(self.addr.add(at.start), len) })
+    }
+
+    /// Copies `buf.len()` bytes from `offset` into `buf` with volatile reads (aligned words
+    /// where possible). Fails, copying nothing, when the range does not fit.
+    ///
+    /// ```
+    /// let mut buffer = *b"0123456789";
+    /// let memory = xengnttab::VolatileSlice::from_mut_slice(&mut buffer);
+    /// let mut out = [0u8; 3];
+    /// memory.read_into(7, &mut out)?;
+    /// assert_eq!(&out, b"789");
+    /// assert!(memory.read_into(8, &mut out).is_err());
+    /// # Ok::<(), xengnttab::MemoryError>(())
+    /// ```
+    pub fn read_into(&self, offset: usize, buf: &mut [u8]) -> Result<(), MemoryError> {
+        let at = range(offset, buf.len(), self.len)?;
+        // SAFETY: a checked range of this mapped, readable slice; `buf` is local memory.
+        unsafe { copy_from_volatile(buf, self.addr.as_ptr().add(at.start)) };
+        Ok(())
+    }
+
+    /// Reads a `T` at `offset` (any alignment) with volatile reads. A peer writing meanwhile
+    /// can make it a mix of old and new bytes, never an invalid value.
+    ///
+    /// ```
+    /// let mut buffer = [0u8; 8];
+    /// buffer[1..5].copy_from_slice(&0x1234_5678u32.to_ne_bytes());
+    /// let memory = xengnttab::VolatileSlice::from_mut_slice(&mut buffer);
+    /// assert_eq!(memory.read_obj::<u32>(1)?, 0x1234_5678);
+    /// assert!(memory.read_obj::<u64>(1).is_err());
+    /// # Ok::<(), xengnttab::MemoryError>(())
+    /// ```
+    pub fn read_obj<T: ByteValued>(&self, offset: usize) -> Result<T, MemoryError> {
+        let mut value = zeroed_bytes::<T>();
+        self.read_into(offset, bytes_of_mut(&mut value))?;
+        Ok(value)
+    }
+
+    /// Loads the atomic integer at `offset`, which must be aligned to its size: the way to
+    /// read an index or flag the peer updates, on any mapping, read-only ones included (a
+    /// relaxed load, then a fence for `Acquire` or `SeqCst`).
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU16, Ordering};
+    /// let mut buffer = [0u16; 4]; // u16s: 2-byte aligned
+    /// buffer[1] = 513;
+    /// let memory = xengnttab::VolatileSlice::from_mut_slice(&mut buffer).read_only();
+    /// assert_eq!(memory.load::<AtomicU16>(2, Ordering::Acquire)?, 513);
+    /// assert!(memory.load::<AtomicU16>(3, Ordering::Relaxed).is_err()); // misaligned
+    /// # Ok::<(), xengnttab::MemoryError>(())
+    /// ```
+    pub fn load<T: AtomicInteger>(&self, offset: usize, order: Ordering) -> Result<T::Value, MemoryError> {
+        let ptr = self.atomic_ptr::<T>(offset)?;
+        // SAFETY: aligned, in range, mapped for 'a; a plain (relaxed) atomic load, which is
+        // allowed on read-only memory too.
+        let value = unsafe { T::from_ptr(ptr) }.load_relaxed();
+        if order != Ordering::Relaxed {
+            atomic::fence(order);
+        }
+        Ok(value)
+    }
+
+    /// The same memory, read-only.
+    ///
+    /// ```
+    /// let mut buffer = [1u8; 4];
+    /// let memory = xengnttab::VolatileSlice::from_mut_slice(&mut buffer).read_only();
+    /// assert_eq!(memory.read_obj::<u8>(3)?, 1);
+    /// # Ok::<(), xengnttab::MemoryError>(())
+    /// ```
+    pub fn read_only(self) -> VolatileSlice<'a, ReadOnly> {
+        // SAFETY: the same memory, with less access.
+        unsafe { VolatileSlice::new(self.addr, self.len) }
+    }
+
+    fn atomic_ptr<T: AtomicInteger>(&self, offset: usize) -> Result<*mut T::Value, MemoryError> {
+        let size = size_of::<T::Value>();
+        let at = range(offset, size, self.len)?;
+        aligned(self.addr.as_ptr() as usize, offset, size)?;
+        // SAFETY: checked to lie within the slice.
+        Ok(unsafe { self.addr.as_ptr().add(at.start) }.cast())
+    }
+}
+
+impl<'a> VolatileSlice<'a, Writable> {
+    /// A volatile view of the bytes of a local buffer of plain data, borrowed exclusively for
+    /// `'a`: what tests and examples run the accessors on without Xen. The elements' type
+    /// sets the alignment (`[u64]` for 8-byte atomics).
+    ///
+    /// ```
+    /// let mut buffer = [0u32; 2];
+    /// xengnttab::VolatileSlice::from_mut_slice(&mut buffer).write_obj(4, 0xffff_u32)?;
+    /// assert_eq!(buffer, [0, 0xffff]);
+    /// # Ok::<(), xengnttab::MemoryError>(())
+    /// ```
+    pub fn from_mut_slice<T: ByteValued>(buf: &'a mut [T]) -> Self {
+        let len = size_of_val(buf);
+        // SAFETY: `buf` is exclusively borrowed for 'a, so only this slice accesses it; any
+        // bytes written leave valid `T: ByteValued` values.
+        unsafe { VolatileSlice::new(NonNull::from(buf).cast(), len) }
+    }
+
+    /// The first byte's address, writable; see [`as_ptr`](Self::as_ptr).
+    ///
+    /// ```
+    /// let mut buffer = [0u8; 4];
+    /// let memory = xengnttab::VolatileSlice::from_mut_slice(&mut buffer);
+    /// // SAFETY: in range and writable; a volatile write of a u8.
+    /// unsafe { memory.as_mut_ptr().add(1).write_volatile(9) };
+    /// assert_eq!(memory.read_obj::<u8>(1)?, 9);
+    /// # Ok::<(), xengnttab::MemoryError>(())
+    /// ```
+    pub fn as_mut_ptr(&self) -> *mut u8 {
+        self.addr.as_ptr()
+    }
+
+    /// Copies `buf` to `offset` with volatile writes (aligned words where possible). Fails,
+    /// writing nothing, when the range does not fit.
+    ///
+    /// ```
+    /// let mut buffer = [0u8; 8];
+    /// let memory = xengnttab::VolatileSlice::from_mut_slice(&mut buffer);
+    /// memory.write_from(5, b"abc")?;
+    /// assert!(memory.write_from(6, b"abc").is_err());
+    /// assert_eq!(&buffer[5..], b"abc");
+    /// # Ok::<(), xengnttab::MemoryError>(())
+    /// ```
+    pub fn write_from(&self, offset: usize, buf: &[u8]) -> Result<(), MemoryError> {
+        let at = range(offset, buf.len(), self.len)?;
+        // SAFETY: a checked range of this mapped, writable slice; `buf` is local memory.
+        unsafe { copy_to_volatile(self.addr.as_ptr().add(at.start), buf) };
+        Ok(())
+    }
+
+    /// Writes `value` at `offset` (any alignment) with volatile writes.
+    ///
+    /// ```
+    /// let mut buffer = [0u8; 8];
+    /// let memory = xengnttab::VolatileSlice::from_mut_slice(&mut buffer);
+    /// memory.write_obj(1, [1u16, 2])?;
+    /// assert_eq!(memory.read_obj::<[u16; 2]>(1)?, [1, 2]);
+    /// # Ok::<(), xengnttab::MemoryError>(())
+    /// ```
+    pub fn write_obj<T: ByteValued>(&self, offset: usize, value: T) -> Result<(), MemoryError> {
+        self.write_from(offset, bytes_of(&value))
+    }
+
+    /// The atomic integer at `offset`, which must be aligned to its size: producer and
+    /// consumer indices, flags. The reference borrows the slice's memory for `'a`.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// let mut words = [0u64; 2];
+    /// let memory = xengnttab::VolatileSlice::from_mut_slice(&mut words);
+    /// let counter = memory.atomic::<AtomicU64>(8)?;
+    /// counter.fetch_add(3, Ordering::AcqRel);
+    /// assert_eq!(memory.read_obj::<u64>(8)?, 3);
+    /// assert!(memory.atomic::<AtomicU64>(4).is_err()); // misaligned
+    /// # Ok::<(), xengnttab::MemoryError>(())
+    /// ```
+    pub fn atomic<T: AtomicInteger>(&self, offset: usize) -> Result<&'a T, MemoryError> {
+        let ptr = self.atomic_ptr::<T>(offset)?;
+        // SAFETY: aligned, in range, mapped and writable for 'a (the slice's borrow).
+        Ok(unsafe { T::from_ptr(ptr) })
+    }
+}
+
+const WORD: usize = size_of::<u64>();
+
+/// Volatile copy out of shared memory: bytes until `src` is word-aligned, then words, then
+/// the tail bytes.
+///
+/// # Safety
+/// `src..src + dst.len()` must be mapped and readable.
+unsafe fn copy_from_volatile(dst: &mut [u8], src: *const u8) {
+    let head = src.align_offset(WORD).min(dst.len());
+    let (bytes, rest) = dst.split_at_mut(head);
+    for (i, b) in bytes.iter_mut().enumerate() {
+        // SAFETY: i < head <= len: in range.
+        *b = unsafe { src.add(i).read_volatile() };
+    }
+    // SAFETY: head <= len.
+    let src = unsafe { src.add(head) };
+    let done = rest.len() / WORD * WORD;
+    let mut words = rest.chunks_exact_mut(WORD);
+    for (i, chunk) in words.by_ref().enumerate() {
+        // SAFETY: word-aligned (align_offset above), in range.
+        let word = unsafe { src.cast::<u64>().add(i).read_volatile() };
+        chunk.copy_from_slice(&word.to_ne_bytes());
+    }
+    for (i, b) in words.into_remainder().iter_mut().enumerate() {
+        // SAFETY: done + i < rest.len(): in range.
+        *b = unsafe { src.add(done + i).read_volatile() };
+    }
+}
+
+/// Volatile copy into shared memory, as `copy_from_volatile`.
+///
+/// # Safety
+/// `dst..dst + src.len()` must be mapped and writable.
+unsafe fn copy_to_volatile(dst: *mut u8, src: &[u8]) {
+    let head = dst.align_offset(WORD).min(src.len());
+    let (bytes, rest) = src.split_at(head);
+    for (i, &b) in bytes.iter().enumerate() {
+        // SAFETY: i < head <= len: in range.
+        unsafe { dst.add(i).write_volatile(b) };
+    }
+    // SAFETY: head <= len.
+    let dst = unsafe { dst.add(head) };
+    let mut words = rest.chunks_exact(WORD);
+    for (i, chunk) in words.by_ref().enumerate() {
+        let word = u64::from_ne_bytes(chunk.try_into().unwrap_or_default());
+        // SAFETY: word-aligned, in range.
+        unsafe { dst.cast::<u64>().add(i).write_volatile(word) };
+    }
+    let done = rest.len() / WORD * WORD;
+    for (i, &b) in words.remainder().iter().enumerate() {
+        // SAFETY: done + i < rest.len(): in range.
+        unsafe { dst.add(done + i).write_volatile(b) };
+    }
+}
