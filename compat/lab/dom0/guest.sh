@@ -26,7 +26,6 @@ disk_read() {   # disk_read <MiB>: the guest reads xvda (O_DIRECT, 1 MiB request
 disk_write() {   # disk_write <MiB> <at MiB>: the guest writes random data (O_DIRECT + fsync): "<md5> <MB/s>"
   gx 300 "dd if=/dev/urandom of=/tmp/pat bs=1M count=$1 2>/dev/null; s=\$(md5sum < /tmp/pat | cut -c1-32); t0=\$(up); dd if=/tmp/pat of=/dev/xvda bs=1M seek=$2 oflag=direct conv=fsync 2>/dev/null; echo \$s \$(mbps $(($1 << 20)) \$t0 \$(up))"
 }
-since() { awk -v a=$1 -v b=$(up) 'BEGIN{printf "%.1f", b-a}'; }
 gx() {
   local t=$1 n o; shift
   n=$(cat /tmp/gx.n); echo $((n + 1)) > /tmp/gx.n     # a file: gx often runs in $(...) subshells
@@ -108,35 +107,44 @@ maprep() {   # maprep <name> <cfg> <pid>: PASS if the process mapped the library
 }
 
 # ------------------------------------------------------------------ the daemons
-# deb: Debian's library (with the call tracer); ours: ours preloaded (with the call tracer).
-# Traces: $LOGS/gnttrace-<daemon>-<cfg>.log.
+# deb: Debian's library (with the call tracer); ours: ours preloaded (with the call tracer);
+# sys: the system's library with no environment at all (no LD_*, no tracer: 77-deb, ours once
+# dpkg installed it). Traces: $LOGS/gnttrace-<daemon>-<cfg>.log.
 DAEMONS=deb
-daemon_env() { case $1 in deb) echo "LD_PRELOAD=/opt/gnttrace.so" ;; ours) echo "LD_PRELOAD=/opt/gnttrace.so:$OURS" ;; esac; }
+daemon_env() {   # daemon_env <cfg> <daemon>: env(1)'s arguments for it
+  case $1 in
+    deb)  echo "LD_PRELOAD=/opt/gnttrace.so GNTTRACE=$LOGS/gnttrace-$2-deb.log" ;;
+    ours) echo "LD_PRELOAD=/opt/gnttrace.so:$OURS GNTTRACE=$LOGS/gnttrace-$2-ours.log" ;;
+    sys)  echo "-u LD_PRELOAD -u LD_LIBRARY_PATH -u GNTTRACE" ;;
+  esac
+}
+dead_within() {   # dead_within <pid> <seconds>: 0 once the process is gone
+  local n=0; while [ -d /proc/$1 ] && [ $n -lt $(($2 * 10)) ]; do usleep 100000; n=$((n + 1)); done; [ ! -d /proc/$1 ]
+}
 stop_pidfile() {   # stop_pidfile <file>: SIGTERM, then wait until the process is gone
-  local p n=0
+  local p
   p=$(cat $1 2>/dev/null) || return 0
   kill $p 2>/dev/null
-  while [ -d /proc/$p ] && [ $n -lt 50 ]; do usleep 100000; n=$((n + 1)); done
-  [ -d /proc/$p ] && kill -9 $p
+  dead_within $p 5 || kill -9 $p
   rm -f $1
 }
-daemons() {   # daemons <deb|ours>: xenstored (restarted: a fresh store, xen-init-dom0 again) and xenconsoled
+daemons() {   # daemons <deb|ours|sys>: xenstored (restarted: a fresh store, xen-init-dom0 again) and xenconsoled
   local c=$1 p
   DAEMONS=$c
   stop_pidfile /run/xenconsoled.pid
   if [ "$(cat /tmp/xenstored.lib 2>/dev/null || echo deb-untraced)" != $c ]; then
     stop_pidfile /run/xenstored.pid
-    env $(daemon_env $c) GNTTRACE=$LOGS/gnttrace-xenstored-$c.log xenstored --pid-file /run/xenstored.pid >/tmp/xenstored-$c.out 2>&1
+    env $(daemon_env $c xenstored) xenstored --pid-file /run/xenstored.pid >/tmp/xenstored-$c.out 2>&1
     usleep 500000
     xen-init-dom0 >/tmp/xen-init-dom0-$c.out 2>&1 && xenstore-read /local/domain/0/domid >/dev/null &&
       r "PASS daemons/$c/xenstored: started, xen-init-dom0 ok" ||
       r "FAIL daemons/$c/xenstored: $(tail -2 /tmp/xen-init-dom0-$c.out /tmp/xenstored-$c.out | tr '\n' ' ')"
     echo $c > /tmp/xenstored.lib
   fi
-  env $(daemon_env $c) GNTTRACE=$LOGS/gnttrace-xenconsoled-$c.log \
+  env $(daemon_env $c xenconsoled) \
     xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=$LOGS/console >/tmp/xenconsoled-$c.out 2>&1
   usleep 500000
-  for p in xenstored xenconsoled; do maprep daemons/$c/$p $( [ $c = ours ] && echo pre || echo deb ) "$(cat /run/$p.pid 2>/dev/null)"; done
+  for p in xenstored xenconsoled; do maprep daemons/$c/$p $( [ $c = ours ] && echo pre || echo $c ) "$(cat /run/$p.pid 2>/dev/null)"; done
 }
 
 # ------------------------------------------------------------------ vchan across domains

@@ -27,6 +27,7 @@ run() {   # run <cfg> cmd...: run cmd with the library configuration's environme
   esac
 }
 up() { cut -d' ' -f1 /proc/uptime; }   # seconds since boot (also in the guest, which sources this)
+since() { awk -v a=$1 -v b=$(up) -v d=${2:-1} 'BEGIN{printf "%." d "f", b-a}'; }   # since <uptime> [decimals]: seconds since then
 fsize() { stat -c %s "$1" 2>/dev/null || echo 0; }
 waitsize() {   # waitsize FILE BYTES SECONDS: 0 once FILE has >= BYTES. Every poll costs a process,
   local n=0 lim=$(($3 * 5))   # which takes the CPU from the transfer being waited for: 5 a second
@@ -129,7 +130,6 @@ proxy() {   # proxy <cfg> <file>
 
 # ------------------------------------------------------------------------------- examples/ring
 # (suites 52-ring and 76-xring; dom0 and the guest source this file)
-rel() { awk -v a=$1 -v b=$(up) 'BEGIN{printf "%.2f", b-a}'; }   # seconds since uptime $1
 ring_ready() {   # ring_ready <sharer output>: waits for its ready line, prints "<port> <refs>"
   local i=0
   while ! grep -q '^ring: ready ' $1 && [ $i -lt 300 ]; do i=$((i + 1)); usleep 50000; done

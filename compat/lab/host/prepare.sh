@@ -53,9 +53,8 @@ DEBS="xen-hypervisor-$XV-amd64 $KPKG xen-utils-$XV xen-utils-common xenstore-uti
 # own userland libraries: every library package (lib*, zlib1g) in the dependency closure of the
 # Xen packages, as apt resolves it for an empty system. bookworm's come from the host.
 if [ "$DIST" = trixie ]; then
-  DEBS="$DEBS $(apt-get "${APT[@]}" install -s --no-install-recommends $DEBS 2>/dev/null |
-                awk '/^Inst (lib|zlib1g)/ {print $2}' | sort -u | tr '\n' ' ')"
-  DEBS=$(echo $DEBS | tr ' ' '\n' | sort -u | tr '\n' ' ')
+  DEBS=$({ echo $DEBS | tr ' ' '\n'; apt-get "${APT[@]}" install -s --no-install-recommends $DEBS 2>/dev/null |
+          awk '/^Inst (lib|zlib1g)/ {print $2}'; } | sort -u | tr '\n' ' ')
 fi
 N=$(echo $DEBS | wc -w)
 KEY=$(echo $DIST $DEBS | md5sum | cut -c1-12)

@@ -21,7 +21,7 @@ ring_kill() {   # ring_kill <tag> <victim: sharer|mapper> <survivor output> <sur
   t0=$(up)
   kill -9 ${v:-0}
   wait $4; rc=$?
-  ring_gone ring/dom0/$1 $2 $3 $rc $(rel $t0)
+  ring_gone ring/dom0/$1 $2 $3 $rc $(since $t0 2)
   wait $5 2>/dev/null
 }
 
@@ -31,6 +31,6 @@ if ring_pair both 16; then
   wait $RS; rcs=$?
   ring_check ring/dom0/both-ways $RG/both.s $RG/both.m $rcs $rcm 16777216
 fi
-echo "SHOW TIMING ring dom0 16+16 MiB incl. start: $(rel $t0)s" >> /tmp/raw
+echo "SHOW TIMING ring dom0 16+16 MiB incl. start: $(since $t0 2)s" >> /tmp/raw
 ring_pair km 100000 && ring_kill kill-mapper mapper $RG/km.s $RS $RM
 ring_pair ks 100000 && ring_kill kill-sharer sharer $RG/ks.m $RM $RS

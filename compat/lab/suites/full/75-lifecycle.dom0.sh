@@ -9,9 +9,6 @@
 # and `xl reboot`.
 pstate() { awk '{print $3}' /proc/$1/stat 2>/dev/null; }
 wchar() { awk '/^wchar/ {print $2}' /proc/$1/io 2>/dev/null; }
-dead_within() {   # dead_within <pid> <seconds>
-  local n=0; while [ -d /proc/$1 ] && [ $n -lt $(($2 * 10)) ]; do usleep 100000; n=$((n + 1)); done; [ ! -d /proc/$1 ]
-}
 stream() {   # stream <server side: guest|dom0> <path>: an endless two-way node2 session (ours), dom0 pid in SP
   if [ $1 = guest ]; then
     gx 30 "cat /dev/zero | run pre /tests/vchan-node2 server 0 $2 16384 16384 >/dev/null 2>/tmp/st.err &" >/dev/null

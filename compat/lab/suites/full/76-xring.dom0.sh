@@ -22,7 +22,7 @@ if gcreate xr; then
   wait $RS; rcs=$?
   xr_result d.m
   ring_check xring/dom0-shares $XR/d.s $XR/d.m $rcs "$XRC" $((XMB << 20))
-  echo "SHOW TIMING xring dom0 shares: $(rel $t0) s with the start" >> /tmp/raw
+  echo "SHOW TIMING xring dom0 shares: $(since $t0 2) s with the start" >> /tmp/raw
 
   # 2. the guest shares, dom0 maps
   t0=$(up)
@@ -30,7 +30,7 @@ if gcreate xr; then
   timeout 300 $T/ring map $G $c --mib $XMB > $XR/g.m 2>&1; rcm=$?
   xr_result g.s
   ring_check xring/guest-shares $XR/g.s $XR/g.m "$XRC" $rcm $((XMB << 20))
-  echo "SHOW TIMING xring guest shares: $(rel $t0) s with the start" >> /tmp/raw
+  echo "SHOW TIMING xring guest shares: $(since $t0 2) s with the start" >> /tmp/raw
 
   # 3. SIGKILL the guest's mapper: dom0's sharer reports it (the kill goes through gx, whose
   #    own latency the exit time includes)
@@ -42,7 +42,7 @@ if gcreate xr; then
   t0=$(up)
   gx 10 'kill -9 $(pidof ring)' > /dev/null
   wait $RS; rc=$?
-  echo "SHOW TIMING xring kill guest mapper: dom0's sharer exited $(rel $t0) s after gx sent the kill" >> /tmp/raw
+  echo "SHOW TIMING xring kill guest mapper: dom0's sharer exited $(since $t0 2) s after gx sent the kill" >> /tmp/raw
   ring_gone xring/kill-guest-mapper mapper $XR/k1.s $rc -
 
   # 4. SIGKILL dom0's mapper: the guest's sharer reports it

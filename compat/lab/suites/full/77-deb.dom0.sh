@@ -53,7 +53,6 @@ done
 # 2. the daemons on the system's library, no environment
 if [ "$(cat /sys/devices/system/cpu/online)" != 0 ]; then one_vcpu; fi    # without 70-domu
 gdestroy
-noenv() { env -u LD_PRELOAD -u LD_LIBRARY_PATH -u GNTTRACE "$@"; }
 envcheck() {   # envcheck <pid>: no LD_* variable in the process's environment
   tr '\0' '\n' < /proc/$1/environ 2>/dev/null | grep '^LD_' | tr '\n' ' '
 }
@@ -64,16 +63,7 @@ sysrep() {   # sysrep <name> <pid>: the process maps the file at $DEBLIB, and th
   [ -n "$2" ] && [ -z "$w" ] && r "PASS $1/runs-ours: $(awk -v f=$DEBLIB '$6 == f {print $6 " inode " $5; exit}' /proc/$2/maps) (ours), no LD_* in its environment" ||
     r "FAIL $1/runs-ours: pid '$2': ${w:-no such process}"
 }
-stop_pidfile /run/xenconsoled.pid
-stop_pidfile /run/xenstored.pid
-noenv xenstored --pid-file /run/xenstored.pid > /tmp/xenstored-sys.out 2>&1
-usleep 500000
-noenv xen-init-dom0 > /tmp/xen-init-dom0-sys.out 2>&1 && xenstore-read /local/domain/0/domid > /dev/null &&
-  r "PASS deb/xenstored: restarted with no environment, xen-init-dom0 ok" ||
-  r "FAIL deb/xenstored: $(tail -2 /tmp/xen-init-dom0-sys.out /tmp/xenstored-sys.out | tr '\n' ' ')"
-echo sys > /tmp/xenstored.lib      # daemons() restarts it on its next call
-noenv xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=$LOGS/console > /tmp/xenconsoled-sys.out 2>&1
-usleep 500000
+daemons sys
 for p in xenstored xenconsoled; do sysrep deb/$p "$(cat /run/$p.pid 2>/dev/null)"; done
 dd if=/dev/urandom of=/tmp/d2 bs=1M count=2 2>/dev/null
 dd if=/dev/urandom of=/tmp/d1 bs=1M count=1 2>/dev/null
@@ -108,8 +98,7 @@ if gcreate gdpkg "disk = [ 'format=raw,vdev=xvda,access=rw,backendtype=qdisk,tar
   done
   xvchan sys node2 guest 1 16384 16384
   gdestroy
-  dead_within_() { local n=0; while [ -d /proc/$1 ] && [ $n -lt $(($2 * 10)) ]; do usleep 100000; n=$((n + 1)); done; [ ! -d /proc/$1 ]; }
-  dead_within_ "$qpid" 30 || r "FAIL deb/qemu-exits: QEMU pid $qpid still there after the guest was destroyed"
+  dead_within "$qpid" 30 || r "FAIL deb/qemu-exits: QEMU pid $qpid still there after the guest was destroyed"
 fi
 rm -f /tmp/dpkg-disk.img
 
