@@ -125,7 +125,8 @@ int xengntshr_unshare(xengntshr_handle *xgs, void *start_address, uint32_t count
 xengnttab_handle *xengnttab_open(struct xentoollog_logger *logger, unsigned int open_flags);
 
 /*
- Closes the handle. Existing mappings stay valid until unmapped.
+ Closes the handle. Existing mappings stay valid until munmapped; the library forgets them
+ (its unmap needs this handle).
  */
 int xengnttab_close(xengnttab_handle *xgt);
 

@@ -6,7 +6,7 @@ use crate::sys::toolcore::HandleBox;
 use crate::sys::toollog::Logger;
 use std::ffi::{CStr, c_int};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Which node to open, and how upstream opens it.
 #[derive(Clone, Copy)]
@@ -35,6 +35,9 @@ pub(crate) struct Device {
     fd: OwnedFd,
     logger: Logger,
     id: u64,
+    /// Whether a region this handle mapped was ever recorded (`capi::regions`): only then
+    /// must closing it look for regions to forget.
+    recorded: AtomicBool,
 }
 
 impl Device {
@@ -49,7 +52,7 @@ impl Device {
                 None => Logger::stderr().ok_or(Error::NO_MEMORY)?,
             };
             let fd = device::open(kind.path, kind.open_flags)?;
-            Ok(Device { fd, logger, id: next_id() })
+            Ok(Device { fd, logger, id: next_id(), recorded: AtomicBool::new(false) })
         };
         HandleBox::new(kind.register_with_toolcore, open, Device::raw_fd)
     }
@@ -58,6 +61,16 @@ impl Device {
     /// are reused after close: it says which handle may unmap a region (`capi::regions`).
     pub(crate) fn id(&self) -> u64 {
         self.id
+    }
+
+    /// Notes that a region of this handle's was recorded (see `recorded`).
+    pub(crate) fn note_recorded(&self) {
+        self.recorded.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether [`note_recorded`](Self::note_recorded) was ever called.
+    pub(crate) fn has_recorded(&self) -> bool {
+        self.recorded.load(Ordering::Relaxed)
     }
 
     pub(crate) fn fd(&self) -> BorrowedFd<'_> {
@@ -81,7 +94,7 @@ impl Device {
     /// failure is reported (as `xengnttab_close` returns it), then destroys the logger. Live
     /// mappings stay valid: each pins the kernel's file.
     pub(crate) fn close(handle: HandleBox<Device>) -> Result<()> {
-        let Device { fd, logger, id: _ } = handle.into_inner();
+        let Device { fd, logger, .. } = handle.into_inner();
         let closed = device::close(fd);
         drop(logger);
         closed

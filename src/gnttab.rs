@@ -332,24 +332,20 @@ fn mmap_retrying_eagain(dev: &Device, len: usize, prot: c_int, index: u64) -> Re
     }
 }
 
-/// `xengnttab_unmap`: the kernel says which map holds `region`; the count must match it, and
-/// then `confirm` (the C API's check that `region` is exactly one of the handle's regions) runs
-/// before anything is unmapped. munmap comes before the driver slot is released, as upstream.
-pub(crate) fn unmap_raw(
-    dev: &Device,
-    region: RawRegion,
-    count: u32,
-    confirm: impl FnOnce() -> Result<()>,
-) -> Result<()> {
-    if region.addr().is_null() {
-        return Err(Error::INVALID);
-    }
+/// `xengnttab_unmap`'s munmap, once the C API holds `region` as exactly one of the handle's
+/// regions: the kernel says which map holds it, whose count must match; then the pages go.
+/// Returns the map's offset for [`release_grant_map`]; on failure nothing was unmapped.
+pub(crate) fn unmap_region(dev: &Device, region: RawRegion, count: u32) -> Result<u64> {
     let (offset, mapped_count) = gntdev::get_offset_for_vaddr(dev.fd(), region.addr() as u64)?;
     if mapped_count != count {
         return Err(Error::INVALID);
     }
-    confirm()?;
     region.unmap()?;
+    Ok(offset)
+}
+
+/// Releases the driver's slot of an unmapped grant map (munmap comes first, as upstream).
+pub(crate) fn release_grant_map(dev: &Device, offset: u64, count: u32) -> Result<()> {
     gntdev::unmap_grant_ref(dev.fd(), offset, count)
 }
 

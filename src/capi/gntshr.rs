@@ -74,11 +74,14 @@ pub unsafe extern "C" fn xengntshr_unshare(
 ) -> c_int {
     let _ = xgs;
     ffi_call(-1, || {
-        regions::take(start_address, count, Owner::Gntshr)?;
-        // SAFETY: the table confirmed a whole region a share call returned and no one else
-        // unshared since.
-        let region = unsafe { RawRegion::from_raw(start_address, count as usize * PAGE_SIZE) };
-        gntshr::unshare_raw(region).map(|()| 0)
+        // Held until munmap succeeded; put back if it fails.
+        regions::take_down(start_address, count, Owner::GNTSHR, || {
+            // SAFETY: the table holds exactly this region, which a share call returned, and no
+            // other call can take it meanwhile.
+            let region = unsafe { RawRegion::from_raw(start_address, count as usize * PAGE_SIZE) };
+            gntshr::unshare_raw(region)
+        })
+        .map(|()| 0)
     })
 }
 
@@ -98,7 +101,7 @@ unsafe fn share(
         let (dev, refs) = unsafe { (device(xgs)?, array_mut(refs, pages as usize)?) };
         let shared = gntshr::share(dev, domid, refs, writable != 0, notify)?;
         // Unshared again (on drop) if it cannot be recorded.
-        regions::record(shared.addr(), pages, Owner::Gntshr)?;
+        regions::record(shared.addr(), pages, Owner::GNTSHR)?;
         Ok(shared.into_raw())
     })
 }

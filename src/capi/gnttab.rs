@@ -27,9 +27,16 @@ pub unsafe extern "C" fn xengnttab_open(logger: *mut xentoollog_logger, open_fla
     })
 }
 
-/// Closes the handle. Existing mappings stay valid until unmapped.
+/// Closes the handle. Existing mappings stay valid until munmapped; the library forgets them
+/// (its unmap needs this handle).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn xengnttab_close(xgt: *mut xengnttab_handle) -> c_int {
+    // SAFETY: the caller passes a live handle (or NULL).
+    if let Ok(dev) = unsafe { device(xgt) } {
+        if dev.has_recorded() {
+            regions::forget(Owner::gnttab(dev.id()));
+        }
+    }
     // SAFETY: the caller gives the handle back.
     unsafe { close_handle(xgt) }
 }
@@ -111,11 +118,15 @@ pub unsafe extern "C" fn xengnttab_unmap(xgt: *mut xengnttab_handle, start_addre
     ffi_call(-1, || {
         // SAFETY: the caller passes a live handle.
         let dev = unsafe { device(xgt)? };
-        let owner = Owner::Gnttab(dev.id());
-        // SAFETY: nothing is unmapped unless the kernel confirms a grant map of `count` pages
-        // there and our table confirms it is exactly one of this handle's regions.
-        let region = unsafe { RawRegion::from_raw(start_address, count as usize * PAGE_SIZE) };
-        gnttab::unmap_raw(dev, region, count, || regions::take(start_address, count, owner)).map(|()| 0)
+        // Held from the start: no other call can take this region, or a new one mapped at its
+        // address, until it is unmapped (then released) or the unmap fails (then put back).
+        let offset = regions::take_down(start_address, count, Owner::gnttab(dev.id()), || {
+            // SAFETY: the table holds exactly this region of this handle's, and nothing is
+            // unmapped unless the kernel also finds a grant map of `count` pages there.
+            let region = unsafe { RawRegion::from_raw(start_address, count as usize * PAGE_SIZE) };
+            gnttab::unmap_region(dev, region, count)
+        })?;
+        gnttab::release_grant_map(dev, offset, count).map(|()| 0)
     })
 }
 
@@ -230,7 +241,8 @@ unsafe fn map(
         let dev = unsafe { device(xgt)? };
         let mapping = gnttab::map(dev, domains, refs, prot, notify)?;
         // Unmapped again (on drop) if it cannot be recorded.
-        regions::record(mapping.addr(), mapping.pages(), Owner::Gnttab(dev.id()))?;
+        regions::record(mapping.addr(), mapping.pages(), Owner::gnttab(dev.id()))?;
+        dev.note_recorded();
         Ok(mapping.into_raw())
     })
 }
