@@ -6,7 +6,7 @@ use crate::sys::toolcore::HandleBox;
 use crate::sys::toollog::Logger;
 use std::ffi::{CStr, c_int};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Which node to open, and how upstream opens it.
 #[derive(Clone, Copy)]
@@ -34,11 +34,14 @@ pub(crate) const DEV_NULL_FOR_TESTS: DeviceKind =
 pub(crate) struct Device {
     fd: OwnedFd,
     logger: Logger,
-    id: u64,
-    /// Whether a region this handle mapped was ever recorded (`capi::regions`): only then
-    /// must closing it look for regions to forget.
-    recorded: AtomicBool,
+    /// [`next_id`]'s number, with [`RECORDED`] set once the C API recorded a region of this
+    /// handle's: only then must closing it look for regions to forget. In one word with the
+    /// id, so that neither open nor map pays a store of its own for the flag.
+    id: AtomicU64,
 }
+
+/// The flag in [`Device`]'s id word.
+const RECORDED: u64 = 1 << 63;
 
 impl Device {
     /// Upstream's open sequence, in one allocation as upstream's: allocate the handle,
@@ -52,25 +55,31 @@ impl Device {
                 None => Logger::stderr().ok_or(Error::NO_MEMORY)?,
             };
             let fd = device::open(kind.path, kind.open_flags)?;
-            Ok(Device { fd, logger, id: next_id(), recorded: AtomicBool::new(false) })
+            Ok(Device { fd, logger, id: AtomicU64::new(next_id()) })
         };
         HandleBox::new(kind.register_with_toolcore, open, Device::raw_fd)
     }
 
     /// A number no other device of this process has had, unlike fds or heap addresses, which
-    /// are reused after close: it says which handle may unmap a region (`capi::regions`).
+    /// are reused after close: it says which handle may unmap a region (`capi::regions`). It
+    /// changes once, at [`id_for_recording`](Self::id_for_recording), before any region of the
+    /// handle is recorded.
     pub(crate) fn id(&self) -> u64 {
-        self.id
+        self.id.load(Ordering::Relaxed)
     }
 
-    /// Notes that a region of this handle's was recorded (see `recorded`).
-    pub(crate) fn note_recorded(&self) {
-        self.recorded.store(true, Ordering::Relaxed);
+    /// The id with [`RECORDED`] set, for recording a region of this handle's: every region is
+    /// recorded under it, and [`has_recorded`](Self::has_recorded) tells close to look.
+    #[inline(always)]
+    pub(crate) fn id_for_recording(&self) -> u64 {
+        let id = self.id() | RECORDED;
+        self.id.store(id, Ordering::Relaxed);
+        id
     }
 
-    /// Whether [`note_recorded`](Self::note_recorded) was ever called.
+    /// Whether a region of this handle's was ever recorded.
     pub(crate) fn has_recorded(&self) -> bool {
-        self.recorded.load(Ordering::Relaxed)
+        self.id() & RECORDED != 0
     }
 
     pub(crate) fn fd(&self) -> BorrowedFd<'_> {
@@ -101,7 +110,8 @@ impl Device {
     }
 }
 
-/// Ids start at 1: 0 is no handle's (`capi::regions` uses it for gntshr regions).
+/// Ids start at 1: 0 is no handle's (`capi::regions` uses it for gntshr regions). They never
+/// reach [`RECORDED`].
 fn next_id() -> u64 {
     static NEXT: AtomicU64 = AtomicU64::new(1);
     NEXT.fetch_add(1, Ordering::Relaxed)

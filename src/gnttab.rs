@@ -344,6 +344,12 @@ pub(crate) fn unmap_region(dev: &Device, region: RawRegion, count: u32) -> Resul
     Ok(offset)
 }
 
+/// The errno of an unmap the C API's table refused: the kernel's own if GET_OFFSET_FOR_VADDR
+/// fails too (upstream's errno for the address), else EINVAL. Nothing is unmapped.
+pub(crate) fn unmap_refusal(dev: &Device, addr: *mut std::ffi::c_void) -> Error {
+    gntdev::get_offset_for_vaddr(dev.fd(), addr as u64).err().unwrap_or(Error::INVALID)
+}
+
 /// Releases the driver's slot of an unmapped grant map (munmap comes first, as upstream).
 pub(crate) fn release_grant_map(dev: &Device, offset: u64, count: u32) -> Result<()> {
     gntdev::unmap_grant_ref(dev.fd(), offset, count)

@@ -75,12 +75,18 @@ pub unsafe extern "C" fn xengntshr_unshare(
     let _ = xgs;
     ffi_call(-1, || {
         // Held until munmap succeeded; put back if it fails.
-        regions::take_down(start_address, count, Owner::GNTSHR, || {
-            // SAFETY: the table holds exactly this region, which a share call returned, and no
-            // other call can take it meanwhile.
-            let region = unsafe { RawRegion::from_raw(start_address, count as usize * PAGE_SIZE) };
-            gntshr::unshare_raw(region)
-        })
+        regions::take_down(
+            start_address,
+            count,
+            Owner::GNTSHR,
+            || {
+                // SAFETY: the table holds exactly this region, which a share call returned, and no
+                // other call can take it meanwhile.
+                let region = unsafe { RawRegion::from_raw(start_address, count as usize * PAGE_SIZE) };
+                gntshr::unshare_raw(region)
+            },
+            || Error::INVALID,
+        )
         .map(|()| 0)
     })
 }

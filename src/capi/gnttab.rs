@@ -120,12 +120,20 @@ pub unsafe extern "C" fn xengnttab_unmap(xgt: *mut xengnttab_handle, start_addre
         let dev = unsafe { device(xgt)? };
         // Held from the start: no other call can take this region, or a new one mapped at its
         // address, until it is unmapped (then released) or the unmap fails (then put back).
-        let offset = regions::take_down(start_address, count, Owner::gnttab(dev.id()), || {
-            // SAFETY: the table holds exactly this region of this handle's, and nothing is
-            // unmapped unless the kernel also finds a grant map of `count` pages there.
-            let region = unsafe { RawRegion::from_raw(start_address, count as usize * PAGE_SIZE) };
-            gnttab::unmap_region(dev, region, count)
-        })?;
+        // An address the table refuses gets the kernel's errno if the kernel refuses it too,
+        // as upstream's would (EINVAL when nothing is there, ENOTTY through a gntshr handle).
+        let offset = regions::take_down(
+            start_address,
+            count,
+            Owner::gnttab(dev.id()),
+            || {
+                // SAFETY: the table holds exactly this region of this handle's, and nothing is
+                // unmapped unless the kernel also finds a grant map of `count` pages there.
+                let region = unsafe { RawRegion::from_raw(start_address, count as usize * PAGE_SIZE) };
+                gnttab::unmap_region(dev, region, count)
+            },
+            || gnttab::unmap_refusal(dev, start_address),
+        )?;
         gnttab::release_grant_map(dev, offset, count).map(|()| 0)
     })
 }
@@ -241,8 +249,7 @@ unsafe fn map(
         let dev = unsafe { device(xgt)? };
         let mapping = gnttab::map(dev, domains, refs, prot, notify)?;
         // Unmapped again (on drop) if it cannot be recorded.
-        regions::record(mapping.addr(), mapping.pages(), Owner::gnttab(dev.id()))?;
-        dev.note_recorded();
+        regions::record(mapping.addr(), mapping.pages(), Owner::gnttab(dev.id_for_recording()))?;
         Ok(mapping.into_raw())
     })
 }

@@ -43,7 +43,7 @@ mod table;
 
 pub(crate) use table::Owner;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use std::ffi::c_void;
 use table::Table;
 
@@ -60,17 +60,18 @@ pub(crate) fn record(addr: *mut c_void, pages: u32, owner: Owner) -> Result<()> 
     TABLE.record(addr as usize, pages, owner)
 }
 
-/// Takes exactly one recorded region of `owner` out of the table (else EINVAL, and `unmap` is
-/// not called) and holds it while `unmap` takes its pages down: released when `unmap` returns
-/// Ok, put back when it fails.
+/// Takes exactly one recorded region of `owner` out of the table and holds it while `unmap`
+/// takes its pages down: released when `unmap` returns Ok, put back when it fails. A region
+/// the table does not hold is not unmapped: the call fails with the error `refused` gives.
 #[inline(always)]
 pub(crate) fn take_down<R>(
     addr: *mut c_void,
     pages: u32,
     owner: Owner,
     unmap: impl FnOnce() -> Result<R>,
+    refused: impl FnOnce() -> Error,
 ) -> Result<R> {
-    TABLE.take_down(addr as usize, pages, owner, unmap)
+    TABLE.take_down(addr as usize, pages, owner, unmap, refused)
 }
 
 /// Forgets a closed gnttab handle's regions.
@@ -83,7 +84,6 @@ pub(crate) fn forget(owner: Owner) {
 mod tests {
     use super::table::{Table, Taken};
     use super::*;
-    use crate::error::Error;
     use crate::sys::PAGE_SIZE;
 
     /// A table of its own for each test (the process-wide one is the C API's).

@@ -278,8 +278,9 @@ impl<const SLOTS: usize, const GEN_BITS: u32> Table<SLOTS, GEN_BITS> {
 
     /// Takes the region as [`take`](Self::take) does and runs `unmap`, which takes its pages
     /// down: once it returns Ok the region is released, and if it fails (nothing was unmapped)
-    /// the region is put back. What the C API's unmap and unshare call: the held region never
-    /// leaves registers.
+    /// the region is put back. A region the table does not hold fails with the error `refused`
+    /// gives (the C API's unmap asks the kernel, to keep upstream's errno). What the C API's
+    /// unmap and unshare call: the held region never leaves registers.
     #[inline(always)]
     pub(crate) fn take_down<R>(
         &'static self,
@@ -287,14 +288,18 @@ impl<const SLOTS: usize, const GEN_BITS: u32> Table<SLOTS, GEN_BITS> {
         pages: u32,
         owner: Owner,
         unmap: impl FnOnce() -> Result<R>,
+        refused: impl FnOnce() -> Error,
     ) -> Result<R> {
         if start <= PAGE_SIZE {
-            return Err(Error::INVALID);
+            return Err(refused()); // free slots hold start 0
         }
         let taken = match self.first.try_take(Self::home(start), start, pages, owner) {
             Attempt::Taken(taken) => taken,
-            Attempt::Refused => return Err(Error::INVALID),
-            Attempt::Elsewhere => self.take_searching(start, pages, owner)?,
+            Attempt::Refused => return Err(refused()),
+            Attempt::Elsewhere => match self.take_searching(start, pages, owner) {
+                Ok(taken) => taken,
+                Err(_) => return Err(refused()),
+            },
         };
         let unmapped = unmap();
         if unmapped.is_ok() {
