@@ -338,3 +338,70 @@ mod tests {
         assert!(failures.is_empty(), "children that failed (verdict 0) or hung (9), by round: {failures:?}");
     }
 }
+
+#[cfg(test)]
+mod stress {
+    use super::table::Table;
+    use super::*;
+    use crate::sys::PAGE_SIZE;
+    use std::sync::Mutex;
+
+    /// The kernel's address space, as far as this test is concerned: ranges of a small window,
+    /// each handed to one caller at a time, and handed out again as soon as they are unmapped.
+    struct Kernel(Mutex<Vec<bool>>);
+
+    impl Kernel {
+        const BASE: usize = 0x7d00_0000_0000;
+
+        fn mmap(&self, pages: usize) -> usize {
+            let mut used = self.0.lock().unwrap();
+            let free = |at: &usize| used[*at..at + pages].iter().all(|u| !u);
+            let at = (0..=used.len() - pages).rev().find(free).expect("window full");
+            used[at..at + pages].iter_mut().for_each(|u| *u = true);
+            Self::BASE + at * PAGE_SIZE
+        }
+
+        fn munmap(&self, start: usize, pages: usize) {
+            let at = (start - Self::BASE) / PAGE_SIZE;
+            self.0.lock().unwrap()[at..at + pages].iter_mut().for_each(|u| *u = false);
+        }
+    }
+
+    /// 8 threads do what c-tests/threads does (share 1-3 pages, map them, unmap, unshare) on
+    /// addresses the kernel hands out again at once: every unmap of a region a thread recorded
+    /// succeeds. The first table refused a region whose home slot still held an older region at
+    /// the same address, munmapped but not yet released (c-tests/threads in the lab: "unmap
+    /// failed: Invalid argument"); the yields make that window wide.
+    #[test]
+    fn threads_whose_addresses_the_kernel_reuses_never_lose_a_region() {
+        let t: &'static Table<64, 10> = Box::leak(Box::new(Table::new()));
+        let kernel = Kernel(Mutex::new(vec![false; 96]));
+        let iterations = if cfg!(miri) { 30 } else { 20_000 };
+        std::thread::scope(|s| {
+            for n in 0..8u64 {
+                let kernel = &kernel;
+                s.spawn(move || {
+                    let owner = Owner::gnttab(1 + n % 2);
+                    for i in 0..iterations {
+                        let pages = 1 + (i + n as usize) % 3;
+                        let shared = kernel.mmap(pages);
+                        t.record(shared, pages as u32, Owner::GNTSHR).unwrap();
+                        let mapped = kernel.mmap(pages);
+                        t.record(mapped, pages as u32, owner).unwrap();
+                        for (start, owner) in [(mapped, owner), (shared, Owner::GNTSHR)] {
+                            let munmap = || {
+                                std::thread::yield_now();
+                                kernel.munmap(start, pages);
+                                std::thread::yield_now();
+                                Ok(())
+                            };
+                            let unmapped = t.take_down(start, pages as u32, owner, munmap, || Error::INVALID);
+                            assert_eq!(unmapped, Ok(()), "thread {n}, iteration {i}: {pages} pages at {start:#x}");
+                        }
+                    }
+                });
+            }
+        });
+        assert!(t.live().is_empty());
+    }
+}

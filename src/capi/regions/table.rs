@@ -159,7 +159,7 @@ fn next_generation<const GEN_BITS: u32>(word: usize) -> usize {
 /// What a take found in one slot.
 enum Attempt<'a, const SLOTS: usize, const GEN_BITS: u32> {
     Taken(Taken<'a, SLOTS, GEN_BITS>),
-    /// The region at this start is not the caller's (size or owner), or is being taken.
+    /// The live region at this start is not the caller's (size or owner).
     Refused,
     /// Not in this slot.
     Elsewhere,
@@ -408,8 +408,12 @@ impl<const SLOTS: usize> Chunk<SLOTS> {
     ) -> Attempt<'_, SLOTS, GEN_BITS> {
         let slot = &self.slots[i];
         let word = slot.word.load(Acquire);
+        // A slot being taken at this start is never the caller's live region: it is that
+        // region's own taker (a double unmap: the search finds nothing else and refuses), or an
+        // older region at this address whose unmap is finishing while the kernel has already
+        // handed the address out again, to the region the search will find in another slot.
         if word & (!LOW | TAKING) != start {
-            return if word & !LOW == start { Attempt::Refused } else { Attempt::Elsewhere };
+            return Attempt::Elsewhere;
         }
         if slot.word.compare_exchange(word, word | TAKING, Acquire, Relaxed).is_err() {
             return self.try_take_again(i, start, pages, owner);
@@ -618,6 +622,33 @@ mod loom_tests {
             t.record(A + P, 1, Owner::GNTSHR).unwrap();
             other.join().unwrap();
             assert_eq!(t.live(), vec![(A + P, 1, 0)]);
+        });
+    }
+
+    /// A region unmapped while the kernel hands its address out again at once: the new
+    /// region is recorded while the old one's slot (its home) is still being released, and the
+    /// new one must be taken from its own slot (the first table refused it: c-tests/threads).
+    #[test]
+    fn a_new_region_at_an_address_still_being_released_is_taken() {
+        loom::model(|| {
+            use loom::sync::atomic::AtomicBool;
+            let t = table::<1>();
+            let munmapped: &'static AtomicBool = Box::leak(Box::new(AtomicBool::new(false)));
+            t.record(A, 1, Owner::gnttab(1)).unwrap();
+            let other = thread::spawn(move || {
+                let munmap = || {
+                    munmapped.store(true, Release);
+                    Ok(())
+                };
+                assert_eq!(t.take_down(A, 1, Owner::gnttab(1), munmap, || Error::INVALID), Ok(()));
+            });
+            while !munmapped.load(Acquire) {
+                thread::yield_now();
+            }
+            t.record(A, 1, Owner::gnttab(2)).unwrap(); // the kernel hands A out again
+            assert_eq!(t.take_down(A, 1, Owner::gnttab(2), || Ok(()), || Error::INVALID), Ok(()));
+            other.join().unwrap();
+            assert!(t.live().is_empty(), "words {:x?}", t.words());
         });
     }
 
