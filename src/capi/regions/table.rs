@@ -133,7 +133,7 @@ impl<const SLOTS: usize, const GEN_BITS: u32> Taken<'_, SLOTS, GEN_BITS> {
         // between the read and the write of another thread's compare-and-swap (here a recorder
         // adding EVICTED), which no hardware does (tokio-rs/loom#254); as a swap, the model
         // checks the code that runs. Same instruction count on x86 (xchg for mov).
-        self.chunk.slots[self.index].word.swap(next_generation::<GEN_BITS>(self.word), Release);
+        self.chunk.slot(self.index).word.swap(next_generation::<GEN_BITS>(self.word), Release);
         self.chunk.used.fetch_and(!(1 << self.index), Release);
     }
 }
@@ -143,7 +143,7 @@ impl<const SLOTS: usize, const GEN_BITS: u32> Drop for Taken<'_, SLOTS, GEN_BITS
     /// one) means a newer region overlaps it: it is stale, so it is freed instead.
     fn drop(&mut self) {
         let back = (self.word & !LOW) | next_generation::<GEN_BITS>(self.word);
-        let word = &self.chunk.slots[self.index].word;
+        let word = &self.chunk.slot(self.index).word;
         if word.compare_exchange(self.word, back, Release, Relaxed).is_err() {
             self.free();
         }
@@ -216,7 +216,7 @@ impl<const SLOTS: usize, const GEN_BITS: u32> Table<SLOTS, GEN_BITS> {
         let end = start + pages as usize * PAGE_SIZE;
         let mut used = self.first.used.load(Acquire);
         while used != 0 {
-            let slot = &self.first.slots[used.trailing_zeros() as usize];
+            let slot = self.first.slot(used.trailing_zeros() as usize);
             used &= used - 1;
             let other = slot.word.load(Acquire) & !LOW;
             if other.wrapping_sub(1) < end - 1 && start < end_of(other, slot.pages.load(Relaxed)) {
@@ -378,6 +378,14 @@ impl<const SLOTS: usize, const GEN_BITS: u32> Table<SLOTS, GEN_BITS> {
 }
 
 impl<const SLOTS: usize> Chunk<SLOTS> {
+    /// Slot `i`, for an index that is in range (a bit of `used`, a home, a held slot's): the
+    /// mask costs one instruction and leaves the C library no bounds check to panic on
+    /// (compat/check-no-panic).
+    #[inline(always)]
+    fn slot(&self, i: usize) -> &Slot {
+        &self.slots[i & (SLOTS - 1)]
+    }
+
     /// Puts the region in slot `i` if it is free: setting its bit claims it.
     #[inline(always)]
     fn claim<const GEN_BITS: u32>(&self, i: usize, start: usize, pages: u32, owner: Owner) -> bool {
@@ -386,7 +394,7 @@ impl<const SLOTS: usize> Chunk<SLOTS> {
         }
         // Ours: nobody else writes a free slot. Acquire above pairs with the Release of the
         // bit's last clearing, after the word was freed: this load sees the free word.
-        let slot = &self.slots[i];
+        let slot = self.slot(i);
         slot.owner.store(owner.0, Relaxed);
         slot.pages.store(pages, Relaxed);
         slot.word.store(start | next_generation::<GEN_BITS>(slot.word.load(Relaxed)), Release);
@@ -406,7 +414,7 @@ impl<const SLOTS: usize> Chunk<SLOTS> {
         pages: u32,
         owner: Owner,
     ) -> Attempt<'_, SLOTS, GEN_BITS> {
-        let slot = &self.slots[i];
+        let slot = self.slot(i);
         let word = slot.word.load(Acquire);
         // A slot being taken at this start is never the caller's live region: it is that
         // region's own taker (a double unmap: the search finds nothing else and refuses), or an
@@ -442,7 +450,7 @@ impl<const SLOTS: usize> Chunk<SLOTS> {
     /// Evicts slot `i`'s region if it overlaps `start..end` (it is stale: the kernel just handed
     /// those pages out again), or marks it EVICTED if a taker holds it.
     fn evict_if_overlapping<const GEN_BITS: u32>(&self, i: usize, start: usize, end: usize) {
-        let slot = &self.slots[i];
+        let slot = self.slot(i);
         loop {
             let word = slot.word.load(Acquire);
             let other = word & !LOW;
@@ -471,7 +479,7 @@ impl<const SLOTS: usize> Chunk<SLOTS> {
 
     /// Frees slot `i` if it holds a live region of `owner`.
     fn forget_if_owned<const GEN_BITS: u32>(&self, i: usize, owner: Owner) {
-        let slot = &self.slots[i];
+        let slot = self.slot(i);
         loop {
             let word = slot.word.load(Acquire);
             if word & !LOW == 0 || word & TAKING != 0 || slot.owner.load(Relaxed) != owner.0 {
