@@ -1,6 +1,7 @@
 # xengnttab-rs: build, install and test a drop-in libxengnttab.so.1.
 #   make                 library, static archive, header, pkg-config files in build/
 #   make test            every check (unit, ABI, header, pkg-config, real Xen lab); installs deps
+#   make check           every check that needs no Xen (the inner loop: no QEMU)
 #   make lab | demo      the real-Xen lab alone | a side-by-side demo on real Xen
 #                        (LAB_STACK=debian12 | debian12-k612 | debian13: compat/lab/README.md)
 #   make bench           benchmarks on real Xen, Debian's library against ours (BENCHMARKS.md)
@@ -20,7 +21,7 @@ RUST_ARCHIVE := target/capi/libxengnttab.a
 SO := $(B)/libxengnttab.so.1.2
 EXPORTS := $(shell grep -o 'xeng[a-z_]*;' libxengnttab.map | tr -d ';')
 
-.PHONY: all deps test lab demo bench install deb clean FORCE
+.PHONY: all deps test check lab demo bench install deb clean FORCE
 
 all: $(SO) $(B)/libxengnttab.a
 
@@ -93,6 +94,9 @@ deps:
 
 test: deps
 	compat/run-tests
+
+check: deps
+	compat/run-tests check
 
 lab: deps all
 	compat/lab/run-lab

@@ -1,7 +1,8 @@
-# lib.sh - helpers for the suites run in the lab's dom0 (sourced by /init before the suites;
-# busybox sh). /init defines r() (one result line into /tmp/results) and up() (uptime).
-# Lines appended to /tmp/raw reach the host too: "@@..." lines are suite raw output for a
-# host-side checker (<suite>.host.sh), "SHOW ..." lines are printed by run-lab as they are.
+# lib.sh - helpers for the suites run in the lab's dom0 (each suite runs in a shell of its own,
+# suite.sh, which sources this first; busybox sh) and for the guest's remote shell.
+# r() writes one result line; lines appended to /tmp/raw reach the host too: "@@..." lines are
+# suite raw output for a host-side checker (<suite>.host.sh), "SHOW ..." lines are printed by
+# run-lab as they are. dom0's /init streams both to the host as they are written.
 # Every program runs under timeout(1).
 #
 # Library configurations ("cfg"):
@@ -11,6 +12,12 @@
 #   vch  libxenvchan rebuilt against our header (/opt/vchan-ours) + ours, through LD_LIBRARY_PATH
 #   sys  whatever the system's $DEBLIB is, with no LD_PRELOAD or LD_LIBRARY_PATH at all (77-deb:
 #        ours once dpkg installed our package); mapcheck compares the mapped inode with the file's
+RESULTS=/tmp/results
+r() { echo "$*" | tee -a $RESULTS; }     # one result line
+LAB_STATE=/tmp/lab.state
+lab_state_save() {   # what one suite hands on to the next (suite.sh): the guest, the daemons' library
+  echo "G='$G' GNAME='$GNAME' DAEMONS='${DAEMONS:-deb}'" > $LAB_STATE
+}
 SYSLIB=/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu
 DEBLIB=/usr/lib/x86_64-linux-gnu/libxengnttab.so.1.2
 OURS=/opt/ours/libxengnttab.so.1

@@ -1,64 +1,104 @@
 #!/bin/bash
 # Boot the stack's Xen with a PV dom0 (the stack's kernel + the lab initramfs) in QEMU TCG.
-# Serial log -> $W/serial.log. Prints "BOOT key=value" lines: qemu rc, wall time, the host
+# Serial ports: the first is Xen's console (-> $W/serial.log), the second dom0's result stream
+# (-> $W/stream.log, dom0/init). Prints "BOOT key=value" lines: qemu rc, wall time, the host
 # time at which dom0 reached each marker, and the watchdog's verdict.
-# usage: boot.sh <workdir>      env: TIMEOUT (600) SMP (2) MEM (2048)
+# usage: boot.sh <workdir>
+# env:   TIMEOUT (the last resort: QEMU is killed after this many seconds whatever happens; run-lab
+#        sets it far above any normal run), STALL (180: seconds without dom0 userspace before the
+#        boot is tried once more), SILENCE (300: seconds without a byte on either port, once dom0
+#        runs, before QEMU is stopped; dom0 sends a heartbeat every 20 s while a suite runs),
+#        SMP (2), MEM (2048), LAB_CPU_QUOTA (QEMU's CPU share in percent of one core, e.g. 100
+#        for half this 2-core machine: compat/lab/README.md, "A slow machine")
 set -uo pipefail
 W=$1
 cd "$W"
 LOG=$W/serial.log
-TIMEOUT=${TIMEOUT:-600}
+STREAM=$W/stream.log
+TIMEOUT=${TIMEOUT:-7200}
 SMP=${SMP:-2}
+STALL=${STALL:-180}
+SILENCE=${SILENCE:-300}
 KERNEL=$(ls root/boot/vmlinuz-* | head -1)
 # dom0_vcpus_pin: dom0's vCPU n runs on pCPU n only; the guest suites take vCPU 1 offline and pin
 # the guest to pCPU 1, so no pCPU switches between PV vCPUs (compat/lab/README.md, Traps).
 # guest_loglvl=error: keep Xen's per-guest warnings (e.g. refused grant ops, which we provoke
-# on purpose) from interleaving with dom0's result lines; panics are always printed.
+# on purpose) off the console; panics are always printed.
 # com1 in poll mode (irq 0): Xen 4.20 bounds its UART interrupt handler and, when the TCG host is
-# too slow for it, prints "(XEN) uart interrupt taking more than 4ms, switched to polling" into
-# the middle of a dom0 result line.
+# too slow for it, prints "(XEN) uart interrupt taking more than 4ms, switched to polling".
 XEN_ARGS="console=com1 com1=115200,8n1,0x3f8,0 dom0_mem=1024M,max:1024M dom0_max_vcpus=$SMP dom0_vcpus_pin loglvl=warning guest_loglvl=error noreboot"
 DOM0_ARGS="console=hvc0 earlyprintk=xen"   # no commas: QEMU splits -initrd on ','
 start=$(date +%s.%N)
 el() { awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}'; }
-# A boot that has not reached dom0's /init after STALL seconds is stuck (seen once while the
-# two-domain suites were written: the dom0 kernel stopped printing in its initcalls, and the
-# run waited for the full TIMEOUT). It is tried once more; the stuck serial log is kept as
-# serial.log.stalled.
-STALL=${STALL:-180}
 BAD='Panic on CPU|Dom0 crashed|Manual reset required|Reboot disabled|Kernel panic|^\s*(\[ *[0-9.]+\] )?(BUG:|Oops)'
+# marker -> its text on the console: Xen's first line (4.20 prints no banner at loglvl=warning),
+# dom0's kernel banner, then /init's markers
+NAMES=(xen linux T_USERSPACE T_MODULES T_XENSTORE T_DONE)
+TEXTS=("(XEN)" "Linux version" T_USERSPACE T_MODULES T_XENSTORE T_DONE)
+
+# cgroup v1's cpu controller holds QEMU to LAB_CPU_QUOTA percent of one core, spread evenly over
+# its threads (not pinned: pinning makes its two vCPUs take turns, compat/lab/README.md).
+CG=
+if [ -n "${LAB_CPU_QUOTA:-}" ]; then
+  CG=/sys/fs/cgroup/cpu/xenlab-$$
+  if mkdir -p "$CG" && echo 100000 > "$CG/cpu.cfs_period_us" && echo $((LAB_CPU_QUOTA * 1000)) > "$CG/cpu.cfs_quota_us"; then
+    echo "BOOT cpu-quota=${LAB_CPU_QUOTA}% of one core (cgroup $CG)"
+  else
+    echo "BOOT cpu-quota-failed: no cgroup v1 cpu controller at /sys/fs/cgroup/cpu"; exit 1
+  fi
+fi
+in_group() {   # in_group cmd... &: becomes cmd, in QEMU's cgroup if there is one (so $! is cmd's pid)
+  if [ -n "$CG" ]; then exec bash -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CG" "$@"; else exec "$@"; fi
+}
+
 boot_once() {
-  rm -f "$LOG" "$W/boot.stalled"; : > "$LOG"
+  rm -f "$LOG" "$STREAM" "$W/boot.stalled"; : > "$LOG"; : > "$STREAM"
   # -cpu max without SMAP: with SMAP the PV dom0 dies in create_bounce_frame (xenlab trap list)
-  timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -machine pc -accel tcg,thread=multi -cpu max,-smap \
-    -smp "$SMP" -m "${MEM:-2048}" -display none -monitor none -serial file:"$LOG" -no-reboot \
+  in_group timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -machine pc -accel tcg,thread=multi -cpu max,-smap \
+    -smp "$SMP" -m "${MEM:-2048}" -display none -monitor none -no-reboot \
+    -serial file:"$LOG" -serial file:"$STREAM" \
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
     -kernel xen -append "$XEN_ARGS" -initrd "$KERNEL $DOM0_ARGS,initrd.cpio.gz" &
   QPID=$!
-  # watchdog: a Xen panic or dom0 crash ends the run at once instead of waiting for the timeout
+  # The watchdog reads only what the two logs gained since its last look, every 2 s: a Xen
+  # panic or dom0 crash ends the run at once; so does silence on both ports once dom0 runs
+  # (a hung suite is dom0's to stop: each has a budget), or no dom0 userspace after STALL s.
   (
-    b0=$(date +%s)
-    # marker -> its text: Xen's first console line (4.20 prints no banner at loglvl=warning),
-    # dom0's kernel banner, then /init's markers
-    names=(xen linux T_USERSPACE T_MODULES T_XENSTORE T_DONE)
-    texts=("(XEN)" "Linux version" T_USERSPACE T_MODULES T_XENSTORE T_DONE)
-    seen=""
+    b0=$(date +%s) quiet_since=$(date +%s) seen="" off=0 soff=0 cpu=0 qemu=
     while kill -0 $QPID 2>/dev/null; do
-      for i in "${!names[@]}"; do
-        case " $seen " in *" ${names[i]} "*) continue;; esac
-        grep -aqF "${texts[i]}" "$LOG" && { seen="$seen ${names[i]}"; echo "BOOT marker ${names[i]}=$(el)s"; }
-      done
-      if l=$(grep -a -m1 -E "$BAD" "$LOG"); then
-        echo "BOOT watchdog=$(echo "$l" | tr -d '\r' | cut -c1-120)"
-        sleep 3; kill $QPID 2>/dev/null; break
+      sleep 2
+      # QEMU's CPU time so far (user + system, in clock ticks), for the run's report
+      [ -n "$qemu" ] || qemu=$(pgrep -f -n '^qemu-system' || true)
+      [ -z "$qemu" ] || cpu=$(awk '{print $14 + $15}' /proc/$qemu/stat 2>/dev/null || echo "$cpu")
+      echo "$cpu" > "$W/qemu.cpu"
+      size=$(stat -c %s "$LOG") ssize=$(stat -c %s "$STREAM")
+      now=$(date +%s)
+      if [ "$size" -gt $off ] || [ "$ssize" -gt $soff ]; then quiet_since=$now; fi
+      if [ "$size" -gt $off ]; then
+        new=$(tail -c +$((off + 1)) "$LOG" | head -c $((size - off)) | tr -d '\r')
+        off=$size
+        for i in "${!NAMES[@]}"; do
+          case " $seen " in *" ${NAMES[i]} "*) continue;; esac
+          grep -aqF "${TEXTS[i]}" <<< "$new" && { seen="$seen ${NAMES[i]}"; echo "BOOT marker ${NAMES[i]}=$(el)s"; }
+        done
+        if l=$(grep -a -m1 -E "$BAD" <<< "$new"); then
+          echo "BOOT watchdog=$(echo "$l" | cut -c1-120)"
+          sleep 3; kill $QPID 2>/dev/null; break
+        fi
       fi
-      case " $seen " in *" T_USERSPACE "*) ;; *)
-        if [ $(($(date +%s) - b0)) -gt "$STALL" ]; then
-          echo "BOOT stalled: no dom0 userspace after ${STALL}s ($(tail -c 300 "$LOG" | tr -d '\r' | tail -1 | cut -c1-100))"
-          touch "$W/boot.stalled"; kill $QPID 2>/dev/null; break
-        fi ;;
+      soff=$ssize
+      case " $seen " in
+        *" T_USERSPACE "*)
+          if [ $((now - quiet_since)) -gt "$SILENCE" ]; then
+            echo "BOOT watchdog=silence: no output on either serial port for ${SILENCE}s ($(tail -c 200 "$STREAM" | tr -d '\r' | tail -1 | cut -c1-100))"
+            kill $QPID 2>/dev/null; break
+          fi ;;
+        *)
+          if [ $((now - b0)) -gt "$STALL" ]; then
+            echo "BOOT stalled: no dom0 userspace after ${STALL}s ($(tail -c 300 "$LOG" | tr -d '\r' | tail -1 | cut -c1-100))"
+            touch "$W/boot.stalled"; kill $QPID 2>/dev/null; break
+          fi ;;
       esac
-      sleep 0.5
     done
   ) &
   WPID=$!
@@ -71,5 +111,7 @@ if [ -f "$W/boot.stalled" ]; then
   echo "BOOT retry after a stalled boot"
   boot_once
 fi
+[ -z "$CG" ] || rmdir "$CG" 2>/dev/null
 echo "BOOT qemu_rc=$rc"
+echo "BOOT qemu_cpu=$(awk -v t="$(cat "$W/qemu.cpu" 2>/dev/null || echo 0)" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.0f", t/hz}')s"
 echo "BOOT wall=$(el)s"

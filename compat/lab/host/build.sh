@@ -78,7 +78,7 @@ cp -a "$B"/tests/. "$I/tests/"
 cp -L "$OURS_LIB" "$I/opt/ours/libxengnttab.so.1"
 cp "$B/vchan-ours/$VSO" "$I/opt/vchan-ours/" 2>/dev/null
 cp "$REPO/compat/lab/dom0/init" "$I/init"
-cp "$REPO/compat/lab/dom0/lib.sh" "$I/tests/"
+cp "$REPO/compat/lab/dom0/lib.sh" "$REPO/compat/lab/dom0/suite.sh" "$I/tests/"
 cp $(suite_files dom0.sh) "$I/tests/suites/"
 chmod +x "$I/init"
 echo "$MODE" > "$I/etc/labmode"

@@ -1,6 +1,7 @@
 # bench: cost per call of every row of c-tests/bench/gntbench, Debian's library (deb) and ours
 # (lp) alternately, ROUNDS times each, in this one boot; then one strace pass per library for
 # the syscalls per call. Raw lines go to the host (10-calls.host.sh makes the table).
+# budget: 900   (seconds; dom0 stops the suite after that: compat/lab/README.md)
 ROUNDS=7 ROW_MS=200 COUNT_ITERS=10 VROUNDS=1
 [ -f /tests/bench.conf ] && . /tests/bench.conf     # host overrides for quick runs (10-calls.build.sh)
 # The page pool (1024) plus the 64-page share row exceed gntalloc's default limit of 1024.

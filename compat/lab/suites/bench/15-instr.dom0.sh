@@ -3,6 +3,7 @@
 # collects only inside gntbench's count_ops() (--toggle-collect) and dumps once per row, so a dump
 # holds exactly that row's calls and everything they ran in user space. 15-instr.awk sums each
 # dump by object; 15-instr.host.sh makes the table.
+# budget: 600   (seconds; dom0 stops the suite after that: compat/lab/README.md)
 INSTR_ITERS=20 INSTR_DUMP=
 [ -f /tests/instr.conf ] && . /tests/instr.conf
 GA_LIMIT=/sys/module/xen_gntalloc/parameters/limit

@@ -2,6 +2,7 @@
 # libxengnttab (deb) and ours LD_PRELOADed (pre), alternately, VROUNDS rounds (set in
 # 10-calls.dom0.sh). One round by default: a 64 MiB transfer plus node2's md5 checks takes
 # minutes on a busy host, and the lab has 600 s; BENCH_VROUNDS=3 make bench for more.
+# budget: 900   (seconds; dom0 stops the suite after that: compat/lab/README.md)
 dd if=/dev/urandom of=/tmp/r64 bs=1M count=64 2>/dev/null
 dd if=/dev/urandom of=/tmp/r1 bs=1M count=1 2>/dev/null
 echo "@@plan vchan rounds=$VROUNDS" >> /tmp/raw

@@ -1,4 +1,5 @@
 # demo: vchan throughput, Debian's library next to ours
+# budget: 600   (seconds; dom0 stops the suite after that: compat/lab/README.md)
 dd if=/dev/urandom of=/tmp/r16 bs=1M count=16 2>/dev/null
 dd if=/dev/urandom of=/tmp/r64 bs=1M count=64 2>/dev/null
 for c in deb pre vch; do

@@ -1,6 +1,7 @@
 # demo across domains, Debian's library next to ours in the same boot: guest boot time (xl create
 # until the guest's userspace reports through xenstore) with xenstored and xenconsoled on each
 # library, the guest's disk through QEMU (qdisk) on each library, vchan-node2 across domains.
+# budget: 900   (seconds; dom0 stops the suite after that: compat/lab/README.md)
 one_vcpu
 dd if=/dev/urandom of=/tmp/demo.img bs=1M count=48 2>/dev/null
 for c in deb ours; do

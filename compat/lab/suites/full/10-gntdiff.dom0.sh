@@ -1,5 +1,6 @@
 # gntdiff: one binary, Debian's library (deb) then ours (lp), raw output to the host
 # (10-gntdiff.host.sh compares them); --ours-only for cases that crash upstream.
+# budget: 120   (seconds; dom0 stops the suite after that: compat/lab/README.md)
 for c in deb lp pre; do
   got=$(run $c timeout 10 $T/whichlib 2>&1)
   case $c in deb) want=/usr/lib/x86_64-linux-gnu/libxengnttab.so.1;; *) want=$OURS;; esac

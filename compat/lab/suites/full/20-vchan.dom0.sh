@@ -1,4 +1,5 @@
 # vchan: the upstream test programs and Debian's vchan-socket-proxy, three library setups
+# budget: 600   (seconds; dom0 stops the suite after that: compat/lab/README.md)
 dd if=/dev/urandom of=/tmp/r16 bs=1M count=16 2>/dev/null
 dd if=/dev/urandom of=/tmp/r8 bs=1M count=8 2>/dev/null
 dd if=/dev/urandom of=/tmp/r4 bs=1M count=4 2>/dev/null

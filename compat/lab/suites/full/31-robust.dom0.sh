@@ -1,6 +1,7 @@
 # robustness on real Xen: no leaks over 10,000 cycles, SIGKILLed peers still notify, limits and
 # failing batches leave nothing behind, a vchan peer killed mid-transfer. Ours is checked;
 # Debian's library runs the same programs for comparison (INFO lines, not counted).
+# budget: 900   (seconds; dom0 stops the suite after that: compat/lab/README.md)
 robust_run() {   # robust_run <cfg> <tag> <seconds> prog args...: result lines -> r (ours) / INFO (deb)
   c=$1 t=$2 lim=$3; shift 3
   s=$(up)

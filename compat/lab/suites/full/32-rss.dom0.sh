@@ -5,6 +5,7 @@
 # neighbours of each faulting page when they happen to be in the page cache, which depends on
 # what ran before (Debian's peak moved between 1872 and 2024 KiB over six boots). With
 # fault-around at one page and no address randomisation, RSS is the pages the process touched.
+# budget: 120   (seconds; dom0 stops the suite after that: compat/lab/README.md)
 RSS_MAX_KIB=16
 FAULT_AROUND=/sys/kernel/debug/fault_around_bytes
 mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug

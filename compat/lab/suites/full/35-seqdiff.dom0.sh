@@ -3,6 +3,7 @@
 # 35-seqdiff.host.sh compares them seed by seed.
 # Under QEMU TCG the lab runs about 400 output lines per second (measured with other labs
 # sharing the host), so 300 sequences of 50 steps (~15,000 calls per library) fit the budget.
+# budget: 300   (seconds; dom0 stops the suite after that: compat/lab/README.md)
 SEQ_SEEDS=300 SEQ_STEPS=50
 LIMIT_FILE=/sys/module/xen_gntalloc/parameters/limit
 limit=$(cat $LIMIT_FILE)

@@ -6,6 +6,7 @@
 # an idle host (on a loaded one, 10-20 times fewer). Debian's library runs a tenth of that,
 # for comparison. Each run is killed after THREAD_LIMIT s and then reports how far every
 # thread got.
+# budget: 900   (seconds; dom0 stops the suite after that: compat/lab/README.md)
 THREAD_LIMIT=400
 for c in lp deb; do
   lbl=ours THREAD_ITERS=2500

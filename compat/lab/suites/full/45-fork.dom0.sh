@@ -1,6 +1,7 @@
 # fork: 40 children, each forked while a thread shares/maps/unmaps/unshares on the same
 # handles, must still share, map, unmap, unshare and close through the inherited handles
 # (c-tests/fork/forkcalls.c). Ours is checked; Debian's runs the same for comparison (INFO).
+# budget: 120   (seconds; dom0 stops the suite after that: compat/lab/README.md)
 for c in lp deb; do
   lbl=ours; [ $c = deb ] && lbl=deb
   run $c timeout 600 $T/forkcalls $lbl 40 > /tmp/fork.out 2>/tmp/fork.err

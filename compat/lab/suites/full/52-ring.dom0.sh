@@ -3,6 +3,7 @@
 # FNV-checked; then each side in turn is SIGKILLed mid-stream and the other must report it
 # within a second, through the dead side's unmap notification (alive byte cleared + event).
 # Helpers (ring_ready, ring_check, ring_gone) in lib.sh.
+# budget: 120   (seconds; dom0 stops the suite after that: compat/lab/README.md)
 RG=/tmp/ring
 rm -rf $RG; mkdir -p $RG
 ring_pair() {   # ring_pair <tag> <MiB>: sharer and mapper in dom0 (16 pages each way); sets RS RM

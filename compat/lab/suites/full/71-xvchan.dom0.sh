@@ -3,6 +3,7 @@
 # multi-page rings (node2), md5-checked, with the same library setup on both sides: Debian's
 # (deb), ours preloaded into the unmodified programs (pre), libxenvchan rebuilt on our header
 # with ours (vch).
+# budget: 1200   (seconds; dom0 stops the suite after that: compat/lab/README.md)
 if [ -n "$G" ]; then
   for c in deb pre vch; do
     xvchan $c node2 guest 2 16384 16384

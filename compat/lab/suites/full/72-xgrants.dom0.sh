@@ -3,6 +3,7 @@
 # grant copy both ways, unmap-notify byte and event from either side, a grant for another domid
 # refused. Same library on both sides, Debian's (deb) and ours (lp); 72-xgrants.host.sh checks
 # every record and compares ours with Debian's record for record.
+# budget: 300   (seconds; dom0 stops the suite after that: compat/lab/README.md)
 . $T/xdom-pair.sh
 if [ -n "$G" ]; then
   for c in deb lp; do

@@ -2,6 +2,7 @@
 # new guest boots, reports through xenstore and its console, and the daemons' traces show that
 # they mapped its store and console rings through our library. Both daemons stay on ours for
 # the rest of the boot (qdisk, lifecycle).
+# budget: 300   (seconds; dom0 stops the suite after that: compat/lab/README.md)
 gdestroy
 daemons ours
 if gcreate g2; then

@@ -5,6 +5,7 @@
 # Not here: dm_restrict=1. Xen 4.17 lists qdisk backends as not yet supported under it
 # (docs/features/qemu-deprivilege.pandoc: QEMU runs chrooted as an unprivileged user), and in
 # the lab `xl create` of such a guest, with Debian's library, had not returned after 5 minutes.
+# budget: 900   (seconds; dom0 stops the suite after that: compat/lab/README.md)
 QSUM=
 qtrace() {   # qtrace <guest name>: "fn=count ..." from QEMU's totals line in its trace
   grep -h 'totals at exit' $LOGS/gnttrace-qemu-$1.log 2>/dev/null | sed 's/.*totals at exit: *//' | tr ' ' '\n' |

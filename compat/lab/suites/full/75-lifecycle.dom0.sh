@@ -7,6 +7,7 @@
 # (interruptibly) until it is stopped. Then a new guest runs the same workload, `xl shutdown`
 # (the guest's processes end and unmap, so dom0's vchan peer sees the channel close by itself)
 # and `xl reboot`.
+# budget: 1200   (seconds; dom0 stops the suite after that: compat/lab/README.md)
 pstate() { awk '{print $3}' /proc/$1/stat 2>/dev/null; }
 wchar() { awk '/^wchar/ {print $2}' /proc/$1/io 2>/dev/null; }
 stream() {   # stream <server side: guest|dom0> <path>: an endless two-way node2 session (ours), dom0 pid in SP

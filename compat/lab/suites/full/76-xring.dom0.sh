@@ -3,6 +3,7 @@
 # is SIGKILLed mid-stream, once in each domain, and the sharer in the other domain must report
 # it within a second through the dead side's unmap notification (byte + event).
 # Helpers in lib.sh (ring_ready, ring_bg, ring_result, ring_check, ring_gone) and guest.sh.
+# budget: 300   (seconds; dom0 stops the suite after that: compat/lab/README.md)
 XR=/tmp/xring
 rm -rf $XR; mkdir -p $XR
 XMB=16

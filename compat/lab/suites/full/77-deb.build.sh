@@ -5,6 +5,7 @@
 # holds as Debian installed it: libc6 (the host's, which tree_libs copies) and libxentoollog1 /
 # libxentoolcore1 (from the same debs as $R), so that dpkg checks both packages' dependencies.
 GUEST=1
+GUEST_TESTS="${GUEST_TESTS:-} vchan-node2"     # its guest runs vchan-node2's server (also without 70-domu)
 DK=$B/tests/deb
 mkdir -p "$DK/bin"
 # our package, built from the library under test: build/deb/ if it holds that library, else make deb

@@ -12,6 +12,7 @@
 #  4. `dpkg -r libxengnttab1-rs`: Debian's library is back (same file, no diversion left); the
 #     daemons restart as they were before this suite, and LD_LIBRARY_PATH comes back for the
 #     suites after this one.
+# budget: 600   (seconds; dom0 stops the suite after that: compat/lab/README.md)
 DK=/tests/deb
 LA=/usr/lib/x86_64-linux-gnu
 DIV=$LA/xengnttab-rs-diverted
