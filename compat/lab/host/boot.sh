@@ -1,13 +1,13 @@
 #!/bin/bash
 # Boot the stack's Xen with a PV dom0 (the stack's kernel + the lab initramfs) in QEMU TCG.
-# Serial ports: the first is Xen's console (-> $W/serial.log), the second dom0's result stream
-# (-> $W/stream.log, dom0/init). Prints "BOOT key=value" lines: qemu rc, wall time, the host
+# Xen's console is the serial port (-> $W/serial.log); dom0's result stream (dom0/init) is an
+# isa-debugcon device at I/O port 0x6e9 that only dom0 writes (-> $W/stream.log). Prints "BOOT key=value" lines: qemu rc, wall time, the host
 # time at which dom0 reached each marker, and the watchdog's verdict.
 # usage: boot.sh <workdir>
 # env:   TIMEOUT (the last resort: QEMU is killed after this many seconds whatever happens; run-lab
 #        sets it far above any normal run), STALL (180: seconds without dom0 userspace before the
-#        boot is tried once more), SILENCE (300: seconds without a byte on either port, once dom0
-#        runs, before QEMU is stopped; dom0 sends a heartbeat every 20 s while a suite runs),
+#        boot is tried once more), SILENCE (300: seconds without a byte on the console or the
+#        stream, once dom0 runs, before QEMU is stopped; dom0 sends a heartbeat every 20 s while a suite runs),
 #        SMP (2), MEM (2048), LAB_CPU_QUOTA (QEMU's CPU share in percent of one core, e.g. 100
 #        for half this 2-core machine: compat/lab/README.md, "A slow machine")
 set -uo pipefail
@@ -56,12 +56,12 @@ boot_once() {
   # -cpu max without SMAP: with SMAP the PV dom0 dies in create_bounce_frame (xenlab trap list)
   in_group timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -machine pc -accel tcg,thread=multi -cpu max,-smap \
     -smp "$SMP" -m "${MEM:-2048}" -display none -monitor none -no-reboot \
-    -serial file:"$LOG" -serial file:"$STREAM" \
+    -serial file:"$LOG" -chardev file,id=stream,path="$STREAM" -device isa-debugcon,iobase=0x6e9,chardev=stream \
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
     -kernel xen -append "$XEN_ARGS" -initrd "$KERNEL $DOM0_ARGS,initrd.cpio.gz" &
   QPID=$!
   # The watchdog reads only what the two logs gained since its last look, every 2 s: a Xen
-  # panic or dom0 crash ends the run at once; so does silence on both ports once dom0 runs
+  # panic or dom0 crash ends the run at once; so does silence on both once dom0 runs
   # (a hung suite is dom0's to stop: each has a budget), or no dom0 userspace after STALL s.
   (
     b0=$(date +%s) quiet_since=$(date +%s) seen="" off=0 soff=0 cpu=0 qemu=
@@ -90,7 +90,7 @@ boot_once() {
       case " $seen " in
         *" T_USERSPACE "*)
           if [ $((now - quiet_since)) -gt "$SILENCE" ]; then
-            echo "BOOT watchdog=silence: no output on either serial port for ${SILENCE}s ($(tail -c 200 "$STREAM" | tr -d '\r' | tail -1 | cut -c1-100))"
+            echo "BOOT watchdog=silence: no output on the console or the stream for ${SILENCE}s ($(tail -c 200 "$STREAM" | tr -d '\r' | tail -1 | cut -c1-100))"
             kill $QPID 2>/dev/null; break
           fi ;;
         *)

@@ -77,6 +77,8 @@ cp -a "$B"/tests/. "$I/tests/"
 # the library under test: a plain file named by its SONAME, so /proc/PID/maps shows this path
 cp -L "$OURS_LIB" "$I/opt/ours/libxengnttab.so.1"
 cp "$B/vchan-ours/$VSO" "$I/opt/vchan-ours/" 2>/dev/null
+gcc -O2 -Wall -Werror -o "$I/opt/portcat" "$REPO/compat/lab/tools/portcat.c"      # dom0's result stream
+res $? portcat
 cp "$REPO/compat/lab/dom0/init" "$I/init"
 cp "$REPO/compat/lab/dom0/lib.sh" "$REPO/compat/lab/dom0/suite.sh" "$I/tests/"
 cp $(suite_files dom0.sh) "$I/tests/suites/"
