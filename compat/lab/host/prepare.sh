@@ -7,7 +7,7 @@ W=$1 C=$(mkdir -p "$2" && cd "$2" && pwd)   # absolute: apt reads relative Dir::
 export DEBIAN_FRONTEND=noninteractive
 # qemu-system-x86: the TCG machine; the libpixman..zlib1g line: the host copies of what Debian's
 # qemu-system-xen needs, found by ldd when dom0's initramfs is built (the guest's disk backend)
-PKGS="qemu-system-x86 busybox-static cpio gcc make libc6-dev libxen-dev dpkg-dev pkgconf xz-utils
+PKGS="qemu-system-x86 busybox-static cpio gcc make libc6-dev libxen-dev dpkg-dev pkgconf xz-utils zstd
  libpixman-1-0 libspice-server1 libjpeg62-turbo libusb-1.0-0 libfdt1 libglib2.0-0 zlib1g"
 need=
 for p in $PKGS; do dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need="$need $p"; done
