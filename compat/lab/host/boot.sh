@@ -19,7 +19,7 @@ TIMEOUT=${TIMEOUT:-7200}
 SMP=${SMP:-2}
 STALL=${STALL:-180}
 SILENCE=${SILENCE:-300}
-KERNEL=$(ls root/boot/vmlinuz-* | head -1)
+KERNEL=$W/vmlinux      # the ELF inside the stack's bzImage (host/build.sh)
 # dom0_vcpus_pin: dom0's vCPU n runs on pCPU n only; the guest suites take vCPU 1 offline and pin
 # the guest to pCPU 1, so no pCPU switches between PV vCPUs (compat/lab/README.md, Traps).
 # guest_loglvl=error: keep Xen's per-guest warnings (e.g. refused grant ops, which we provoke

@@ -87,6 +87,9 @@ echo "$MODE" > "$I/etc/labmode"
 # a suite that needs the second domain sets GUEST=1 in its build file: the guest's kernel and
 # initramfs, xl, xenconsoled and Debian's QEMU for its disk go into dom0's tree
 if [ -n "${GUEST:-}" ]; then . "$REPO/compat/lab/host/guest.sh"; fi
+# dom0's kernel as an ELF too (tree.sh: Xen would decompress the bzImage at every boot)
+vmlinux_of "$(ls "$R"/boot/vmlinuz-* | head -1)" "$W/vmlinux"
+res $? dom0-kernel-elf "no ELF kernel in $(ls "$R"/boot/vmlinuz-*)"
 tree_libs "$I" && res 0 initramfs-libs
 tree_pack "$I" "$W/initrd.cpio.gz"
 res $? initramfs

@@ -28,20 +28,9 @@ mkdir -p "$I/usr/libexec" "$I/etc/xen" "$I/boot/guest" "$I/usr/share/qemu/keymap
 cp "$R/usr/libexec/xen-qemu-system-i386" "$I/usr/libexec/"        # libxl's default device model
 cp "$R/usr/share/qemu/keymaps/en-us" "$I/usr/share/qemu/keymaps/"  # without it QEMU exits at once
 KVER=${KMOD##*/}
-# The guest's kernel as the ELF inside Debian's bzImage: xl's domain builder would otherwise
-# decompress it for every guest, which took 10-15 of the ~20 s from xl create to the guest's
-# userspace under emulation (6.1's payload is xz, 6.12's zstd); dom0's boot unpacks it once.
-vmlinux_of() {   # vmlinux_of <bzImage> <out>: the first xz, zstd or gzip stream that decompresses
-  local magic tool off
-  for magic in '\3757zXZ:xz' '\050\265\057\375:zstd' '\037\213\010:gzip'; do
-    tool=${magic##*:}
-    for off in $(grep -abo "$(printf "${magic%:*}")" "$1" | cut -d: -f1 | head -3); do
-      tail -c +$((off + 1)) "$1" | $tool -dc 2>/dev/null > "$2.tmp"
-      if [ -s "$2.tmp" ] && readelf -h "$2.tmp" >/dev/null 2>&1; then mv "$2.tmp" "$2"; return 0; fi
-    done
-  done
-  rm -f "$2.tmp"; return 1
-}
+# The guest's kernel as the ELF inside Debian's bzImage (tree.sh): xl's domain builder would
+# otherwise decompress it for every guest, 10-15 of the ~20 s from xl create to the guest's
+# userspace under emulation; dom0's boot unpacks it once, with the initramfs.
 vmlinux_of "$R/boot/vmlinuz-$KVER" "$I/boot/guest/vmlinux"
 res $? guest-kernel-elf "no ELF kernel found in $R/boot/vmlinuz-$KVER"
 cp "$W/guest-initrd.cpio.gz" "$I/boot/guest/initrd.cpio.gz"

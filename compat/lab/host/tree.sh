@@ -58,4 +58,17 @@ tree_libs() {   # tree_libs <dir>: Debian's Xen libraries (the reference) + what
   [ -f "$gccs" ] || gccs=/lib/x86_64-linux-gnu/libgcc_s.so.1
   cp -Ln "$gccs" "$I$LA/"   # pthread_cancel's unwinder (vchan-socket-proxy), Rust
 }
+# vmlinux_of <bzImage> <out>: the kernel's ELF, decompressed on the host once (6.1's payload is
+# xz, 6.12's zstd), so that neither Xen nor xl decompresses it again at every boot under emulation.
+vmlinux_of() {   # the first xz, zstd or gzip stream that decompresses to an ELF
+  local magic tool off
+  for magic in '\3757zXZ:xz' '\050\265\057\375:zstd' '\037\213\010:gzip'; do
+    tool=${magic##*:}
+    for off in $(grep -abo "$(printf "${magic%:*}")" "$1" | cut -d: -f1 | head -3); do
+      tail -c +$((off + 1)) "$1" | $tool -dc 2>/dev/null > "$2.tmp"
+      if [ -s "$2.tmp" ] && readelf -h "$2.tmp" >/dev/null 2>&1; then mv "$2.tmp" "$2"; return 0; fi
+    done
+  done
+  rm -f "$2.tmp"; return 1
+}
 tree_pack() { (cd "$1" && find . | cpio -o -H newc --quiet | gzip -1) > "$2"; }
