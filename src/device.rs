@@ -60,6 +60,18 @@ impl Device {
         HandleBox::new(kind.register_with_toolcore, open, Device::raw_fd)
     }
 
+    /// A device on `fd`, not registered with libxentoolcore: what the tests of the C API open
+    /// under Miri, which runs no C and, isolated, opens no file (a pipe's ioctls are ENOTTY,
+    /// as /dev/null's).
+    #[cfg(test)]
+    pub(crate) fn from_fd_for_tests(fd: OwnedFd) -> Result<HandleBox<Device>> {
+        let open = || {
+            let logger = Logger::stderr().ok_or(Error::NO_MEMORY)?;
+            Ok(Device { fd, logger, id: AtomicU64::new(next_id()) })
+        };
+        HandleBox::new(false, open, Device::raw_fd)
+    }
+
     /// A number no other device of this process has had, unlike fds or heap addresses, which
     /// are reused after close: it says which handle may unmap a region (`capi::regions`). It
     /// changes once, at [`id_for_recording`](Self::id_for_recording), before any region of the

@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 use crate::memory::volatile_accessors;
 use crate::notify::UnmapNotify;
 use crate::sys::PAGE_SIZE;
+use crate::sys::caller_array::OutArray;
 use crate::sys::gntalloc::{self, AllocGrefHeader, GNTALLOC_FLAG_WRITABLE};
 use crate::sys::mman::{Mapping, RawRegion};
 use crate::sys::toolcore::HandleBox;
@@ -71,7 +72,7 @@ impl GrantSharer {
         let mut refs = Vec::new();
         refs.try_reserve_exact(pages)?;
         refs.resize(pages, 0);
-        let map = share(&self.dev, u32::from(domid), &mut refs, peer.is_writable(), notify)?;
+        let map = share(&self.dev, u32::from(domid), OutArray::from_mut_slice(&mut refs), peer.is_writable(), notify)?;
         Ok(SharedPages { map, refs })
     }
 
@@ -124,12 +125,13 @@ impl SharedPages {
 
 /// Upstream's osdep share: ALLOC_GREF, mmap, optional SET_UNMAP_NOTIFY, then always
 /// DEALLOC_GREF so the pages live exactly as long as the mapping. The refs are written to
-/// `refs_out` even when the notify step fails (as upstream does), never when mmap fails.
+/// `refs_out` even when the notify step fails (as upstream does), never when the ioctl or
+/// mmap fails: `refs_out` may then be shorter than its count, as upstream never touches it.
 #[inline(always)]
 pub(crate) fn share(
     dev: &Device,
     domid: u32,
-    refs_out: &mut [u32],
+    refs_out: OutArray<'_, u32>,
     writable: bool,
     notify: UnmapNotify,
 ) -> Result<Mapping> {

@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::memory::volatile_accessors;
 use crate::notify::UnmapNotify;
 use crate::sys::PAGE_SIZE;
+use crate::sys::caller_array::{InArray, OutArray};
 use crate::sys::gntdev::{self, GrantRef, MapGrantRefHeader};
 use crate::sys::mman::{Mapping, RawRegion};
 use crate::sys::toolcore::HandleBox;
@@ -141,7 +142,11 @@ impl GrantTable {
         notify: UnmapNotify,
     ) -> Result<GrantMapping<'_, A>> {
         let _ = access;
-        let raw = map(&self.dev, domains, refs, A::PROT, notify)?;
+        let domains = match domains {
+            Domains::Same(domid) => DomainList::Same(domid),
+            Domains::PerRef(domids) => DomainList::PerRef(InArray::from_slice(domids)),
+        };
+        let raw = map(&self.dev, domains, InArray::from_slice(refs), A::PROT, notify)?;
         Ok(GrantMapping { raw, _access: PhantomData })
     }
 
@@ -271,18 +276,27 @@ impl Drop for RawGrantMapping<'_> {
     }
 }
 
+/// The domain(s) of one map's refs, as [`Domains`], with per-ref domids that may be a C
+/// caller's array.
+#[derive(Clone, Copy)]
+pub(crate) enum DomainList<'a> {
+    Same(u32),
+    PerRef(InArray<'a, u32>),
+}
+
 /// Upstream's osdep grant map: MAP_GRANT_REF, mmap (EAGAIN retried), optional
-/// SET_UNMAP_NOTIFY; on failure the driver slot is released and nothing stays mapped.
+/// SET_UNMAP_NOTIFY; on failure the driver slot is released and nothing stays mapped. Each
+/// ref (and domid) is read once, as the request is built.
 #[inline(always)]
 pub(crate) fn map<'a>(
     dev: &'a Device,
-    domains: Domains<'_>,
-    refs: &[u32],
+    domains: DomainList<'_>,
+    refs: InArray<'_, u32>,
     prot: c_int,
     notify: UnmapNotify,
 ) -> Result<RawGrantMapping<'a>> {
     let count = u32::try_from(refs.len()).ok().filter(|&c| c <= MAX_MAP_COUNT).ok_or(Error::INVALID)?;
-    if let Domains::PerRef(domids) = domains
+    if let DomainList::PerRef(domids) = domains
         && domids.len() != refs.len()
     {
         return Err(Error::INVALID);
@@ -295,14 +309,14 @@ pub(crate) fn map<'a>(
     };
     // One loop per kind of domain list, each as plain as upstream's; one ref of one domain
     // (xengnttab_map_grant_ref, the common call) as a fixed-size request (issue 12).
-    let index = match (domains, refs) {
-        (Domains::Same(domid), &[r#ref]) => gntdev::map_grant_ref_one(dev.fd(), domid, r#ref)
+    let index = match (domains, count) {
+        (DomainList::Same(domid), 1) => gntdev::map_grant_ref_one(dev.fd(), domid, refs.first())
             .inspect_err(|&e| dev.log(CONTEXT, c"ioctl MAP_GRANT_REF failed", e)),
-        (Domains::Same(domid), _) => {
-            with_request(header, refs.iter().map(|&r#ref| GrantRef { domid, r#ref }), too_big, ioctl)
+        (DomainList::Same(domid), _) => {
+            with_request(header, refs.iter().map(|r#ref| GrantRef { domid, r#ref }), too_big, ioctl)
         }
-        (Domains::PerRef(domids), _) => {
-            let entries = refs.iter().zip(domids).map(|(&r#ref, &domid)| GrantRef { domid, r#ref });
+        (DomainList::PerRef(domids), _) => {
+            let entries = refs.iter().zip(domids.iter()).map(|(r#ref, domid)| GrantRef { domid, r#ref });
             with_request(header, entries, too_big, ioctl)
         }
     }?;
@@ -374,13 +388,14 @@ pub(crate) fn grant_copy(dev: &Device, batch: &mut gntdev::CopyBatch<'_>) -> Res
     })
 }
 
-pub(crate) fn dmabuf_exp_from_refs(dev: &Device, domid: u32, flags: u32, refs: &[u32]) -> Result<u32> {
+/// Exports `refs` (each read once, as the request is built) as a dma-buf: returns its fd.
+pub(crate) fn dmabuf_exp_from_refs(dev: &Device, domid: u32, flags: u32, refs: InArray<'_, u32>) -> Result<u32> {
     let count = u32::try_from(refs.len()).map_err(|_| Error::INVALID)?;
     if count == 0 {
         return Err(Error::INVALID);
     }
     let header = gntdev::DmabufExpFromRefsHeader { flags, count, fd: 0, domid };
-    with_request(header, refs.iter().copied(), drop, |req| {
+    with_request(header, refs.iter(), drop, |req| {
         req.ioctl(dev.fd()).inspect_err(|&e| dev.log(CONTEXT, c"ioctl DMABUF_EXP_FROM_REFS failed", e))?;
         Ok(req.header().fd)
     })
@@ -397,8 +412,9 @@ pub(crate) fn dmabuf_exp_wait_released(dev: &Device, dmabuf_fd: u32, wait_to_ms:
     }
 }
 
-/// Imports a dma-buf as `refs_out.len()` grants to `domid`, writing the refs.
-pub(crate) fn dmabuf_imp_to_refs(dev: &Device, domid: u32, dmabuf_fd: u32, refs_out: &mut [u32]) -> Result<()> {
+/// Imports a dma-buf as `refs_out.len()` grants to `domid`, writing the refs once the kernel
+/// made them (never on failure).
+pub(crate) fn dmabuf_imp_to_refs(dev: &Device, domid: u32, dmabuf_fd: u32, refs_out: OutArray<'_, u32>) -> Result<()> {
     let count = u32::try_from(refs_out.len()).map_err(|_| Error::INVALID)?;
     if count == 0 {
         return Err(Error::INVALID);

@@ -6,6 +6,7 @@
 
 use crate::device::Device;
 use crate::error::{Error, Result};
+use crate::sys::caller_array::{InArray, OutArray};
 use crate::sys::errno;
 use crate::sys::toolcore::HandleBox;
 use std::ptr::NonNull;
@@ -42,29 +43,33 @@ pub(crate) unsafe fn device<'a>(handle: *mut xengntdev_handle) -> Result<&'a Dev
     Ok(unsafe { HandleBox::<Device>::value_from_raw(handle.cast()) })
 }
 
-/// A C array of `count` elements; NULL is EINVAL unless the array is empty.
+/// A C array of `count` elements to read; NULL is EINVAL unless the array is empty. No Rust
+/// reference is made over it (`sys::caller_array`): each element is read when the request
+/// is built.
 ///
 /// # Safety
 /// A non-NULL `ptr` is valid for reads of `count` elements for the call's duration.
-pub(crate) unsafe fn array<'a, T>(ptr: *const T, count: usize) -> Result<&'a [T]> {
-    match (count, ptr.is_null()) {
-        (0, _) => Ok(&[]),
-        (_, true) => Err(Error::INVALID),
+pub(crate) unsafe fn array<'a, T: Copy>(ptr: *const T, count: usize) -> Result<InArray<'a, T>> {
+    match NonNull::new(ptr.cast_mut()) {
         // SAFETY: the caller's contract.
-        (_, false) => Ok(unsafe { std::slice::from_raw_parts(ptr, count) }),
+        Some(ptr) => Ok(unsafe { InArray::from_raw(ptr, count) }),
+        None if count == 0 => Ok(InArray::empty()),
+        None => Err(Error::INVALID),
     }
 }
 
-/// A writable C array of `count` elements; NULL is EINVAL unless the array is empty.
+/// A C array of `count` elements to write once the call succeeded; NULL is EINVAL unless the
+/// array is empty. Nothing is written, and no Rust reference is made over it, before then
+/// (`sys::caller_array`), so a call the kernel refuses never touches it, as upstream's.
 ///
 /// # Safety
-/// A non-NULL `ptr` is valid for writes of `count` elements, not aliased, for the call.
-pub(crate) unsafe fn array_mut<'a, T>(ptr: *mut T, count: usize) -> Result<&'a mut [T]> {
-    match (count, ptr.is_null()) {
-        (0, _) => Ok(&mut []),
-        (_, true) => Err(Error::INVALID),
+/// A non-NULL `ptr` is valid for writes of `count` elements whenever the call succeeds.
+pub(crate) unsafe fn array_mut<'a, T: Copy>(ptr: *mut T, count: usize) -> Result<OutArray<'a, T>> {
+    match NonNull::new(ptr) {
         // SAFETY: the caller's contract.
-        (_, false) => Ok(unsafe { std::slice::from_raw_parts_mut(ptr, count) }),
+        Some(ptr) => Ok(unsafe { OutArray::from_raw(ptr, count) }),
+        None if count == 0 => Ok(OutArray::empty()),
+        None => Err(Error::INVALID),
     }
 }
 
@@ -92,8 +97,9 @@ mod tests {
     fn null_arrays_are_einval_unless_empty() {
         // SAFETY: NULL pointers are never dereferenced by `array`.
         unsafe {
-            assert_eq!(array::<u32>(std::ptr::null(), 0).map(<[u32]>::len), Ok(0));
+            assert_eq!(array::<u32>(std::ptr::null(), 0).map(|a| a.len()).ok(), Some(0));
             assert_eq!(array::<u32>(std::ptr::null(), 3).err(), Some(Error::INVALID));
+            assert_eq!(array_mut::<u32>(std::ptr::null_mut(), 0).map(|a| a.len()).ok(), Some(0));
             assert_eq!(array_mut::<u32>(std::ptr::null_mut(), 1).err(), Some(Error::INVALID));
             assert_eq!(device(std::ptr::null_mut()).err(), Some(Error::INVALID));
         }

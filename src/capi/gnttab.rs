@@ -7,9 +7,10 @@ use super::{
     xengnttab_handle, xentoollog_logger,
 };
 use crate::error::Error;
-use crate::gnttab::{self, DmabufWait, Domains, GrantTable, MAX_MAP_COUNT, MaxGrants};
+use crate::gnttab::{self, DmabufWait, DomainList, GrantTable, MAX_MAP_COUNT, MaxGrants};
 use crate::notify::UnmapNotify;
 use crate::sys::PAGE_SIZE;
+use crate::sys::caller_array::InArray;
 use crate::sys::gntdev::{CopyBatch, GrantCopySegment};
 use crate::sys::mman::RawRegion;
 use std::ffi::{c_int, c_uint, c_void};
@@ -57,7 +58,7 @@ pub unsafe extern "C" fn xengnttab_map_grant_ref(
     prot: c_int,
 ) -> *mut c_void {
     // SAFETY: the caller passes a live handle.
-    unsafe { map(xgt, Domains::Same(domid), &[r#ref], prot, UnmapNotify::NONE) }
+    unsafe { map(xgt, DomainList::Same(domid), InArray::from_slice(&[r#ref]), prot, UnmapNotify::NONE) }
 }
 
 /// Maps `count` grants, `refs[i]` of `domids[i]`, as one contiguous region.
@@ -74,7 +75,7 @@ pub unsafe extern "C" fn xengnttab_map_grant_refs(
         // SAFETY: the caller's arrays hold `count` elements.
         let (domids, refs) = unsafe { (array(domids, count)?, array(refs, count)?) };
         // SAFETY: the caller passes a live handle.
-        Ok(unsafe { map(xgt, Domains::PerRef(domids), refs, prot, UnmapNotify::NONE) })
+        Ok(unsafe { map(xgt, DomainList::PerRef(domids), refs, prot, UnmapNotify::NONE) })
     })
 }
 
@@ -92,7 +93,7 @@ pub unsafe extern "C" fn xengnttab_map_domain_grant_refs(
         // SAFETY: the caller's array holds `count` elements.
         let refs = unsafe { array(refs, count)? };
         // SAFETY: the caller passes a live handle.
-        Ok(unsafe { map(xgt, Domains::Same(domid), refs, prot, UnmapNotify::NONE) })
+        Ok(unsafe { map(xgt, DomainList::Same(domid), refs, prot, UnmapNotify::NONE) })
     })
 }
 
@@ -109,7 +110,7 @@ pub unsafe extern "C" fn xengnttab_map_grant_ref_notify(
 ) -> *mut c_void {
     let notify = UnmapNotify { offset: notify_offset, port: notify_port };
     // SAFETY: the caller passes a live handle.
-    unsafe { map(xgt, Domains::Same(domid), &[r#ref], prot, notify) }
+    unsafe { map(xgt, DomainList::Same(domid), InArray::from_slice(&[r#ref]), prot, notify) }
 }
 
 /// Unmaps a region returned by one of the map calls; `count` must be its page count.
@@ -182,9 +183,14 @@ pub unsafe extern "C" fn xengnttab_dmabuf_exp_from_refs(
     ffi_call(-1, || {
         // SAFETY: the caller passes a live handle and `count` refs.
         let (dev, refs) = unsafe { (device(xgt)?, array(refs, count as usize)?) };
-        // SAFETY: checked for NULL before any dma-buf exists, so none can leak.
-        let fd = unsafe { fd.as_mut() }.ok_or(Error::INVALID)?;
-        *fd = gnttab::dmabuf_exp_from_refs(dev, domid, flags, refs)?;
+        // Checked for NULL before any dma-buf exists, so none can leak; written only once the
+        // refs were read and the kernel made the buffer (it may point into `refs`).
+        if fd.is_null() {
+            return Err(Error::INVALID);
+        }
+        let exported = gnttab::dmabuf_exp_from_refs(dev, domid, flags, refs)?;
+        // SAFETY: the caller's out-pointer, non-NULL, valid for a write on success.
+        unsafe { fd.write_unaligned(exported) };
         Ok(0)
     })
 }
@@ -239,8 +245,8 @@ fn checked_map_count(count: u32) -> Result<usize, Error> {
 /// `xgt` is NULL or a live handle.
 unsafe fn map(
     xgt: *mut xengnttab_handle,
-    domains: Domains<'_>,
-    refs: &[u32],
+    domains: DomainList<'_>,
+    refs: InArray<'_, u32>,
     prot: c_int,
     notify: UnmapNotify,
 ) -> *mut c_void {

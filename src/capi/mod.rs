@@ -12,6 +12,8 @@
 #![allow(non_camel_case_types, clippy::missing_safety_doc)]
 
 mod boundary;
+#[cfg(test)]
+mod caller_array_tests;
 #[cfg(fuzzing)]
 pub mod fuzzing;
 pub mod gntshr;

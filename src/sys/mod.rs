@@ -4,6 +4,7 @@
 //! mirror the kernel's uapi headers (`<xen/gntdev.h>`, `<xen/gntalloc.h>`, `<xen/evtchn.h>`); `uapi_check.rs`
 //! checks them against the installed headers.
 
+pub mod caller_array;
 pub mod chain;
 pub mod device;
 pub mod errno;

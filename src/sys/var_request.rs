@@ -5,6 +5,7 @@
 //! allocation; a larger one is malloc'd for the call (upstream mmaps it, two more syscalls).
 //! Nothing is zeroed that is about to be written: the header and every entry are written once.
 
+use super::caller_array::OutArray;
 use super::ioctl::ioctl_raw;
 use crate::error::{Error, Result};
 use std::marker::PhantomData;
@@ -145,14 +146,10 @@ impl<H: Copy, E: Copy> VarRequest<'_, H, E> {
     }
 
     /// Copies the initialised entries into `out`, as many as both hold (one memcpy).
-    pub fn copy_entries_to(&self, out: &mut [E]) {
-        let n = self.filled.min(out.len());
-        // SAFETY: `n` initialised entries at size_of::<H>() (see `entries`) into `out`, which
-        // holds at least `n`; a local buffer never overlaps the caller's slice.
-        unsafe {
-            let first = self.buf.cast::<u8>().add(size_of::<H>()).cast::<E>();
-            std::ptr::copy_nonoverlapping(first.as_ptr(), out.as_mut_ptr(), n);
-        }
+    pub fn copy_entries_to(&self, mut out: OutArray<'_, E>) {
+        // SAFETY: `filled` initialised entries at size_of::<H>() (see `entries`); a local
+        // buffer never overlaps the caller's array.
+        unsafe { out.copy_from(self.buf.cast::<u8>().add(size_of::<H>()).cast::<E>().as_ptr(), self.filled) }
     }
 
     /// The initialised entries: those written by `with_request`, or those the kernel wrote.
@@ -254,7 +251,7 @@ mod tests {
         let mut out = [7u32; 3];
         let r = with_output_request(head(3), 3, drop, |r: &mut VarRequest<'_, Head, u32>| {
             assert!(r.entries().is_empty());
-            r.copy_entries_to(&mut out);
+            r.copy_entries_to(OutArray::from_mut_slice(&mut out));
             r.ioctl(std::os::fd::AsFd::as_fd(&null)) // ENOTTY: still nothing written
                 .inspect_err(|_| assert!(r.entries().is_empty()))
         });
