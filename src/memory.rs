@@ -370,8 +370,11 @@ mod tests {
         let mut buffer = [0u64; 8];
         let memory = VolatileSlice::from_mut_slice(&mut buffer);
         let data: Vec<u8> = (0..64u8).map(|b| b.wrapping_mul(37).wrapping_add(1)).collect();
-        for offset in 0..16 {
-            for len in 0..=(64 - offset).min(40) {
+        // Under Miri (which interprets every byte copied), every alignment and every split into
+        // head bytes, words and tail bytes, with fewer lengths.
+        let (offsets, lengths) = if cfg!(miri) { (9, 24) } else { (16, 40) };
+        for offset in 0..offsets {
+            for len in 0..=(64 - offset).min(lengths) {
                 memory.write_from(0, &[0; 64]).unwrap();
                 memory.write_from(offset, &data[..len]).unwrap();
                 let mut whole = [0u8; 64];

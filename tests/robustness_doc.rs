@@ -48,6 +48,7 @@ fn number_after(text: &str, word: &str) -> Option<u64> {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "text parsing, no unsafe code: nothing for Miri to check, and 25 s under it")]
 fn the_doc_states_the_children_the_fork_test_forks() {
     let doc = fork_paragraph();
     let after_name = &doc[doc.find(FORK_TEST).expect("the Fork paragraph names the unit test")..];
@@ -58,6 +59,7 @@ fn the_doc_states_the_children_the_fork_test_forks() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "text parsing, no unsafe code: nothing for Miri to check, and 25 s under it")]
 fn the_doc_states_that_libxentoolcores_lock_can_be_inherited_held() {
     let doc = fork_paragraph();
     for needed in ["handles_lock", "atfork", "upstream", "xentoolcore_restrict_all", "c-tests/fork/toolcore_lock.c"] {
