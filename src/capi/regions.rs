@@ -86,9 +86,13 @@ mod tests {
     use super::*;
     use crate::sys::PAGE_SIZE;
 
-    /// A table of its own for each test (the process-wide one is the C API's).
+    /// A table of its own for each test (the process-wide one is the C API's). Kept reachable
+    /// from a static, so that Miri's leak check does not count it as leaked.
     fn table() -> &'static RegionTable {
-        Box::leak(Box::new(Table::new()))
+        static KEPT: std::sync::Mutex<Vec<&'static RegionTable>> = std::sync::Mutex::new(Vec::new());
+        let table = Box::leak(Box::new(Table::new()));
+        KEPT.lock().unwrap().push(table);
+        table
     }
 
     fn at(page: usize) -> usize {
