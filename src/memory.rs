@@ -30,13 +30,14 @@
 //!   [`write_volatile`](std::ptr::write_volatile) allows volatile accesses to "memory that is
 //!   *outside* of any Rust allocation": the pointer need not be valid, the access must not
 //!   trap (the slice borrows the live mapping) nor modify memory inside a Rust allocation (it
-//!   does not), and it is not atomic, so it does not synchronize. Those accesses are outside
-//!   the memory model whose data races are undefined behaviour: a thread of this process
-//!   copying into a mapping while another copies out of it is what the peer does anyway, and
-//!   the reader gets a mix of old and new bytes. A `Mapped` slice is therefore `Send + Sync`,
-//!   and the threads of this process sharing a mapping are treated like the peer: their
-//!   volatile copies of the same bytes are unordered with each other, and the atomics are what
-//!   hands data over.
+//!   does not), and it is not atomic, so it does not synchronize. The data-race rule the
+//!   docs state is for memory inside allocations ("behave exactly like non-atomic accesses");
+//!   for memory outside them they state none, and the peer's writes race ours there whatever
+//!   Rust says. The crate treats the threads of this process like the peer (part of the
+//!   assumption below): a thread copying into a mapping while another copies out of it makes
+//!   the reader get a mix of old and new bytes, nothing worse. A `Mapped` slice is therefore
+//!   `Send + Sync`; volatile copies of the same bytes from two threads are unordered with each
+//!   other, and the atomics are what hands data over.
 //! - [`Local`]: a buffer of this program, wrapped by
 //!   [`VolatileSlice::from_mut_slice`](crate::VolatileSlice::from_mut_slice) (tests, examples,
 //!   code written once for both kinds). That buffer *is* a Rust allocation, and there "whether
@@ -59,9 +60,10 @@
 //! }).unwrap();
 //! ```
 //!
-//! # The one assumption: atomics on mapped memory
+//! # The one assumption: atomics and threads on mapped memory
 //!
-//! Rust does not yet define atomic operations on memory outside its allocations. An "atomic
+//! Rust does not yet define atomic operations on memory outside its allocations, nor what
+//! two threads' racing volatile accesses there do. An "atomic
 //! volatile" operation has been accepted as a proposal but does not exist yet
 //! (rust-lang/unsafe-code-guidelines#615); how to share memory with an untrusted party is an
 //! open question (unsafe-code-guidelines#607, which suggests never making such memory part of

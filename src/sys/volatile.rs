@@ -2,9 +2,9 @@
 //! moment: grant mappings and shared pages. No `&[u8]` or `&mut [u8]` is ever made over such
 //! memory; every access is a volatile copy or an atomic operation on a checked range
 //! (`crate::memory` has the checks and the crate's memory model: which memory a slice may
-//! cover, which threads may use it, and the one assumption the atomics on mapped memory rest
-//! on). Addresses are computed with `wrapping_add`: `add` promises that the pointer stays
-//! inside one Rust allocation, and mapped memory is not one.
+//! cover, which threads may use it, and the one assumption that atomics and threads on
+//! mapped memory rest on). Addresses are computed with `wrapping_add`: `add` promises that the
+//! pointer stays inside one Rust allocation, and mapped memory is not one.
 
 use crate::access::{Access, ReadOnly, Writable};
 use crate::memory::{Local, Mapped, Memory, MemoryError, aligned, range};
@@ -186,9 +186,10 @@ impl<A: Access, M: Memory> std::fmt::Debug for VolatileSlice<'_, A, M> {
 //
 // SAFETY: a Mapped slice covers pages mmap'd from a Xen device: no Rust allocation, no Rust
 // reference, nothing tied to a thread. Its copies are volatile accesses to memory outside all
-// Rust allocations, which `read_volatile`/`write_volatile` allow from any thread (they must
-// not trap: the slice borrows the live mapping; they touch no Rust allocation); its atomics
-// rest on crate::memory's one stated assumption, which holds for any accessor, peer or thread.
+// Rust allocations, which `read_volatile`/`write_volatile` allow (they must not trap: the
+// slice borrows the live mapping; they touch no Rust allocation). That such accesses and the
+// atomics may come from several threads at once, as from the peer, is crate::memory's one
+// stated assumption ("atomics and threads on mapped memory"), not a rule Rust documents.
 unsafe impl<A: Access> Send for VolatileSlice<'_, A, Mapped> {}
 // SAFETY: as for Send: every method takes `&self` and makes only those accesses.
 unsafe impl<A: Access> Sync for VolatileSlice<'_, A, Mapped> {}
