@@ -10,12 +10,15 @@
 
 use crate::error::Result;
 use crate::sys::evtchn;
+use std::ffi::c_int;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
 /// A handle on `/dev/xen/evtchn`: binds ports, signals them, and waits for their events. Its
 /// fd can be polled (readable = an event is pending) with poll/epoll/an async runtime, then
-/// [`wait`](Self::wait) with a zero timeout takes the event.
+/// [`wait`](Self::wait) with a zero timeout takes the event. The fd is non-blocking
+/// (`O_NONBLOCK`), so that a thread whose event another thread took first goes back to
+/// waiting instead of blocking in `read(2)`.
 ///
 /// ```no_run
 #[doc = include_str!("../examples/evtchn_ping.rs")]
@@ -44,7 +47,15 @@ impl EventChannels {
     #[doc = include_str!("../examples/evtchn_ping.rs")]
     /// ```
     pub fn open() -> Result<EventChannels> {
-        Ok(EventChannels { fd: evtchn::open()? })
+        EventChannels::from_fd(evtchn::open()?)
+    }
+
+    /// The handle on an evtchn fd, made non-blocking: [`wait`](Self::wait) reads a pending
+    /// port only after poll said one is there, and another thread sharing the handle may have
+    /// taken it meanwhile. (Tests pass a socket with the same read/poll semantics.)
+    fn from_fd(fd: OwnedFd) -> Result<EventChannels> {
+        evtchn::set_nonblocking(fd.as_fd())?;
+        Ok(EventChannels { fd })
     }
 
     /// Allocates a local port that domain `remote_domid` may bind (with `bind_interdomain`
@@ -76,26 +87,15 @@ impl EventChannels {
     /// that arrives while the caller handles this one wakes the next wait), or `None` after
     /// the timeout. Events on one port coalesce (one wake-up may stand for several notifies)
     /// and may be spurious (see [`bind_interdomain`](Self::bind_interdomain)): after a wake-up,
-    /// look at the shared state rather than count events.
+    /// look at the shared state rather than count events. Threads may wait on one handle at
+    /// once: each event goes to one of them, and the others keep waiting until their timeout.
+    /// A timeout too long for the clock to add (`Duration::MAX`) is no limit.
     ///
     /// ```no_run
     #[doc = include_str!("../examples/evtchn_ping.rs")]
     /// ```
     pub fn wait(&self, timeout: Option<Duration>) -> Result<Option<u32>> {
-        let deadline = timeout.map(|t| Instant::now() + t);
-        loop {
-            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-            match evtchn::poll_readable(self.fd.as_fd(), poll_timeout(left)) {
-                Ok(true) => break,
-                Ok(false) if left.is_some_and(|l| l.is_zero()) => return Ok(None),
-                Ok(false) => {}
-                Err(e) if e.errno() == libc::EINTR => {}
-                Err(e) => return Err(e),
-            }
-        }
-        let port = evtchn::read_pending(self.fd.as_fd())?;
-        evtchn::unmask(self.fd.as_fd(), port)?;
-        Ok(Some(port))
+        wait_for_event(self.fd.as_fd(), timeout, evtchn::poll_readable)
     }
 
     /// Signals local port `port` (bound on any handle of this domain).
@@ -105,6 +105,35 @@ impl EventChannels {
     /// ```
     pub fn notify(&self, port: u32) -> Result<()> {
         evtchn::notify(self.fd.as_fd(), port)
+    }
+}
+
+/// [`EventChannels::wait`] on a non-blocking fd, with `poll` (poll(2) itself, or a test's
+/// stand-in) saying whether a port is pending. A deadline past what `Instant` can hold is no
+/// deadline. A read that finds nothing (EAGAIN: another thread took the event between our
+/// poll and our read) goes back to waiting, with what is left of the timeout.
+fn wait_for_event(
+    fd: BorrowedFd<'_>,
+    timeout: Option<Duration>,
+    mut poll: impl FnMut(BorrowedFd<'_>, c_int) -> Result<bool>,
+) -> Result<Option<u32>> {
+    let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+    loop {
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        match poll(fd, poll_timeout(left)) {
+            Ok(true) => match evtchn::read_pending(fd) {
+                Ok(port) => {
+                    evtchn::unmask(fd, port)?;
+                    return Ok(Some(port));
+                }
+                Err(e) if e.errno() == libc::EAGAIN || e.errno() == libc::EINTR => {}
+                Err(e) => return Err(e),
+            },
+            Ok(false) if left.is_some_and(|l| l.is_zero()) => return Ok(None),
+            Ok(false) => {}
+            Err(e) if e.errno() == libc::EINTR => {}
+            Err(e) => return Err(e),
+        }
     }
 }
 
@@ -193,5 +222,133 @@ mod tests {
             return;
         }
         assert_eq!(EventChannels::open().unwrap_err().errno(), libc::ENOENT);
+    }
+
+    /// A stand-in for /dev/xen/evtchn with its semantics: a stream socket is readable while
+    /// bytes are pending, a read takes a 4-byte port, and the unmask write goes to the peer
+    /// end, which the test reads back. `EventChannels` gets it through the same constructor
+    /// as the device's fd.
+    fn socket_channels() -> (EventChannels, std::os::unix::net::UnixStream) {
+        let (ours, peer) = std::os::unix::net::UnixStream::pair().unwrap();
+        (EventChannels::from_fd(OwnedFd::from(ours)).unwrap(), peer)
+    }
+
+    fn send_port(peer: &std::os::unix::net::UnixStream, port: u32) {
+        use std::io::Write;
+        (&*peer).write_all(&port.to_ne_bytes()).unwrap();
+    }
+
+    /// issue 18, finding 8: `Instant::now() + Duration::MAX` panicked; a timeout too long
+    /// for the clock is no limit.
+    #[test]
+    #[cfg_attr(miri, ignore = "poll(2) on a socket: Miri has no poll")]
+    fn a_timeout_longer_than_the_clock_can_count_is_no_limit() {
+        let (channels, peer) = socket_channels();
+        send_port(&peer, 7);
+        assert_eq!(channels.wait(Some(Duration::MAX)), Ok(Some(7)));
+        let mut unmasked = [0u8; 4];
+        std::io::Read::read_exact(&mut &peer, &mut unmasked).unwrap();
+        assert_eq!(u32::from_ne_bytes(unmasked), 7, "the port was written back (unmasked)");
+    }
+
+    /// The same with real threads: 8 wait on one handle and one event arrives. All wake from
+    /// poll; those that read after the winner used to block in read(2) for good. Now each
+    /// goes back to waiting and times out. 5 rounds, each a fresh race (on main, 2 runs of 3
+    /// hung); a wait still running 5 s after its timeout counts as hung, and the test fails.
+    #[test]
+    #[cfg_attr(miri, ignore = "poll(2) on a socket: Miri has no poll")]
+    fn an_event_other_threads_took_ends_in_the_timeout_not_a_hang() {
+        use std::sync::{Arc, Barrier, mpsc};
+        const ROUNDS: usize = 5;
+        const WAITERS: usize = 8;
+        const TIMEOUT: Duration = Duration::from_millis(250);
+        let (channels, peer) = socket_channels();
+        let channels = Arc::new(channels);
+        let start = Arc::new(Barrier::new(WAITERS + 1));
+        let (done, rounds) = mpsc::channel();
+        let waiters: Vec<_> = (0..WAITERS)
+            .map(|_| {
+                let (channels, start, done) = (Arc::clone(&channels), Arc::clone(&start), done.clone());
+                std::thread::spawn(move || {
+                    for _ in 0..ROUNDS {
+                        start.wait();
+                        let began = Instant::now();
+                        let got = channels.wait(Some(TIMEOUT));
+                        if done.send((got, began.elapsed())).is_err() {
+                            return; // the test gave up on a hung round
+                        }
+                    }
+                })
+            })
+            .collect();
+        let mut results = Vec::new();
+        let mut hung = false;
+        for _ in 0..ROUNDS {
+            start.wait();
+            std::thread::sleep(Duration::from_millis(10)); // the waiters sit in poll
+            send_port(&peer, 3);
+            for _ in 0..WAITERS {
+                match rounds.recv_timeout(TIMEOUT + Duration::from_secs(5)) {
+                    Ok(result) => results.push(result),
+                    Err(_) => hung = true,
+                }
+            }
+            if hung {
+                break;
+            }
+        }
+        if hung {
+            // Lets the blocked read return (its thread then ends); the other waiter is left
+            // at the barrier, as the test fails anyway.
+            drop(rounds);
+            send_port(&peer, 3);
+        } else {
+            waiters.into_iter().for_each(|w| w.join().unwrap());
+        }
+        assert!(!hung, "a wait blocked in read(2) past its timeout (the event was taken by the other thread)");
+        let events = results.iter().filter(|(got, _)| *got == Ok(Some(3))).count();
+        assert_eq!(events, ROUNDS, "each event is returned once: {results:?}");
+        let timed_out: Vec<_> = results.iter().filter(|(got, _)| *got == Ok(None)).map(|&(_, took)| took).collect();
+        assert_eq!(timed_out.len(), ROUNDS * (WAITERS - 1), "the other wait of each round times out: {results:?}");
+        assert!(timed_out.iter().all(|&took| took >= TIMEOUT), "never before its timeout: {timed_out:?}");
+    }
+
+    /// issue 18, finding 8, deterministically: another thread sharing the handle takes the
+    /// event between this wait's poll and its read (the poll stand-in does that read, as the
+    /// other thread's wait would). The read used to block for good, the timeout ignored; now
+    /// the wait goes back to polling and times out. A wait still running 5 s after its
+    /// timeout counts as hung: the test then sends a port to let it go, and fails.
+    #[test]
+    #[cfg_attr(miri, ignore = "poll(2) on a socket: Miri has no poll")]
+    fn an_event_taken_between_poll_and_read_ends_in_the_timeout() {
+        use std::sync::{Arc, mpsc};
+        const TIMEOUT: Duration = Duration::from_millis(100);
+        let (channels, peer) = socket_channels();
+        let channels = Arc::new(channels);
+        send_port(&peer, 5);
+        let (done, result) = mpsc::channel();
+        let waiter = {
+            let channels = Arc::clone(&channels);
+            std::thread::spawn(move || {
+                let mut taken = None;
+                let began = Instant::now();
+                let got = wait_for_event(channels.as_fd(), Some(TIMEOUT), |fd, ms| {
+                    let ready = evtchn::poll_readable(fd, ms)?;
+                    if ready && taken.is_none() {
+                        taken = Some(evtchn::read_pending(fd)?); // the other thread's read
+                    }
+                    Ok(ready)
+                });
+                let _ = done.send((got, taken, began.elapsed()));
+            })
+        };
+        let Ok((got, taken, took)) = result.recv_timeout(TIMEOUT + Duration::from_secs(5)) else {
+            send_port(&peer, 5);
+            panic!("the wait blocked in read(2) past its timeout after another reader took the event");
+        };
+        waiter.join().unwrap();
+        assert_eq!(taken, Some(5), "the other reader took the event");
+        assert_eq!(got, Ok(None), "so this wait times out");
+        assert!(took >= TIMEOUT, "and not before its timeout: {took:?}");
     }
 }

@@ -14,26 +14,141 @@
 //!   orders the volatile copies of the data around it, for both sides (the peer's kernel and
 //!   CPU use the same memory).
 //!
-//! Threads of this process sharing a mapping are treated like the peer: their volatile copies
-//! of the same bytes are unordered with each other, and the atomics are what hands data over.
-//!
 //! Every offset is checked: a range that does not fit, or a misaligned atomic, is a
 //! [`MemoryError`] and nothing is accessed. A read-only mapping's slice has no write methods
 //! at all (checked at compile time). The raw pointers (`as_ptr`, `as_mut_ptr`) stay for
-//! zero-copy callers who take on the unsafety themselves.
+//! zero-copy callers who take on the unsafety.
+//!
+//! # Two kinds of memory, and threads
+//!
+//! A slice's third type parameter, a [`Memory`], says where its bytes are, because Rust's
+//! rules for the two differ:
+//!
+//! - [`Mapped`] (the default): a grant mapping or shared pages, which `mmap` of a Xen device
+//!   made. No Rust allocation lies there (the crate made none and makes no reference to the
+//!   bytes), and Rust's documentation of [`read_volatile`](std::ptr::read_volatile) and
+//!   [`write_volatile`](std::ptr::write_volatile) allows volatile accesses to "memory that is
+//!   *outside* of any Rust allocation": the pointer need not be valid, the access must not
+//!   trap (the slice borrows the live mapping) nor modify memory inside a Rust allocation (it
+//!   does not), and it is not atomic, so it does not synchronize. The data-race rule the
+//!   docs state is for memory inside allocations ("behave exactly like non-atomic accesses");
+//!   for memory outside them they state none, and the peer's writes race ours there whatever
+//!   Rust says. The crate treats the threads of this process like the peer (part of the
+//!   assumption below): a thread copying into a mapping while another copies out of it makes
+//!   the reader get a mix of old and new bytes, nothing worse. A `Mapped` slice is therefore
+//!   `Send + Sync`; volatile copies of the same bytes from two threads are unordered with each
+//!   other, and the atomics are what hands data over.
+//! - [`Local`]: a buffer of this program, wrapped by
+//!   [`VolatileSlice::from_mut_slice`](crate::VolatileSlice::from_mut_slice) (tests, examples,
+//!   code written once for both kinds). That buffer *is* a Rust allocation, and there "whether
+//!   an operation is volatile has no bearing whatsoever on questions involving concurrent
+//!   accesses from multiple threads" (`read_volatile`): two threads copying into it at once
+//!   would be a data race, and so would an atomic racing a copy or two atomics of different
+//!   sizes at one offset ([`std::sync::atomic`], "Memory model for atomic accesses"). A `Local`
+//!   slice is therefore `!Send + !Sync` (it cannot reach another thread, not even through a
+//!   scoped one) and has no `atomic` (an `&AtomicU32` is `Sync` and would carry the buffer to
+//!   another thread); `load`, which returns a value, it keeps. Everything done through it is
+//!   done by one thread, in program order, so none of those races can happen.
+//!
+//! ```compile_fail,E0277
+//! // A local buffer's slice cannot be shared with another thread:
+//! let mut buffer = [0u8; 8];
+//! let memory = xengnttab::VolatileSlice::from_mut_slice(&mut buffer);
+//! std::thread::scope(|s| {
+//!     s.spawn(|| memory.write_from(0, b"a")); // error: `VolatileSlice<'_, Writable, Local>` is not `Sync`
+//!     memory.write_from(0, b"b")
+//! }).unwrap();
+//! ```
+//!
+//! # The one assumption: atomics and threads on mapped memory
+//!
+//! Rust does not yet define atomic operations on memory outside its allocations, nor what
+//! two threads' racing volatile accesses there do. An "atomic
+//! volatile" operation has been accepted as a proposal but does not exist yet
+//! (rust-lang/unsafe-code-guidelines#615); how to share memory with an untrusted party is an
+//! open question (unsafe-code-guidelines#607, which suggests never making such memory part of
+//! the abstract machine and using volatile accesses only); until atomic APIs catch up,
+//! volatile accesses are "the least bad solution" (unsafe-code-guidelines#152, closing note),
+//! and atomics are what the same discussions suggest for memory other processes share
+//! (unsafe-code-guidelines#606). A ring of indices and flags needs atomics (volatile accesses
+//! cannot synchronize), so the crate uses the standard ones, through `AtomicU32::from_ptr`,
+//! whose contract asks for memory valid for reads and writes, i.e. inside an allocation,
+//! which a mapping is not. It assumes what every shared-memory protocol in C assumes: the
+//! compiler, which cannot know who else reaches memory it did not allocate, compiles those
+//! atomics into the instructions they are on x86-64 (aligned loads and stores, which the
+//! hardware makes single-copy atomic up to 8 bytes, and `lock`-prefixed read-modify-writes).
+//! On mapped memory, whoever races them (the peer, or a thread of this process through
+//! another `Mapped` slice: a volatile copy, an atomic of another size at the same offset)
+//! then changes which bytes are read, never the meaning of the program. Miri and
+//! ThreadSanitizer model all memory as allocations and would report such races; the crate's
+//! tests do not race on mapped memory.
 
 use std::fmt;
 use std::ops::Range;
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::Mapped {}
+    impl Sealed for super::Local {}
+}
+
+/// Where a [`VolatileSlice`](crate::VolatileSlice)'s bytes are: [`Mapped`] pages, which may
+/// be used from any number of threads, or a [`Local`] buffer, which stays on one thread (see
+/// [the module documentation](self#two-kinds-of-memory-and-threads)). Sealed.
+///
+/// ```
+/// use xengnttab::VolatileSlice;
+/// use xengnttab::memory::{Local, Mapped};
+/// fn shareable<T: Send + Sync>() {}
+/// shareable::<VolatileSlice<'static>>(); // the default: Mapped, Writable
+/// shareable::<VolatileSlice<'static, xengnttab::ReadOnly, Mapped>>();
+/// let mut buffer = [0u8; 4];
+/// let local: VolatileSlice<'_, xengnttab::Writable, Local> = VolatileSlice::from_mut_slice(&mut buffer);
+/// assert_eq!(local.len(), 4);
+/// ```
+pub trait Memory: sealed::Sealed + Copy + fmt::Debug + Default + 'static {}
+
+/// Pages mapped from a Xen device (grant mappings, shared pages): outside every Rust
+/// allocation, written by the peer at any time; their slices are `Send + Sync`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Mapped;
+
+/// A buffer of this program (a Rust allocation), wrapped by
+/// [`VolatileSlice::from_mut_slice`](crate::VolatileSlice::from_mut_slice): its slices are
+/// `!Send + !Sync` and have no `atomic`, so it is only ever accessed by one thread.
+///
+/// ```compile_fail,E0599
+/// use std::sync::atomic::AtomicU32;
+/// let mut buffer = [0u32; 2];
+/// let memory = xengnttab::VolatileSlice::from_mut_slice(&mut buffer);
+/// let index: &AtomicU32 = memory.atomic(0).unwrap(); // error: no `atomic` on a Local slice
+/// ```
+///
+/// ```compile_fail,E0277
+/// // Not even a copy of the slice can move to another thread:
+/// let mut buffer = [0u8; 8];
+/// let memory = xengnttab::VolatileSlice::from_mut_slice(&mut buffer);
+/// let copy = memory;
+/// std::thread::scope(|s| {
+///     s.spawn(move || copy.write_from(0, b"a")); // error: `VolatileSlice<'_, Writable, Local>` cannot be sent
+///     memory.write_from(0, b"b")
+/// }).unwrap();
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Local;
+
+impl Memory for Mapped {}
+impl Memory for Local {}
 
 /// Why a volatile access was refused; nothing was read or written.
 ///
 /// ```
 /// use xengnttab::{MemoryError, VolatileSlice};
-/// use std::sync::atomic::AtomicU32;
+/// use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 /// let mut buffer = [0u32; 2];
 /// let memory = VolatileSlice::from_mut_slice(&mut buffer);
 /// assert_eq!(memory.read_obj::<u32>(6), Err(MemoryError::OutOfBounds { offset: 6, len: 4, size: 8 }));
-/// assert_eq!(memory.atomic::<AtomicU32>(2).unwrap_err(), MemoryError::Misaligned { offset: 2, align: 4 });
+/// assert_eq!(memory.load::<AtomicU32>(2, Relaxed), Err(MemoryError::Misaligned { offset: 2, align: 4 }));
 /// let e: xengnttab::Error = MemoryError::Misaligned { offset: 2, align: 4 }.into();
 /// assert_eq!(e.errno(), libc::EINVAL);
 /// ```
@@ -257,8 +372,11 @@ mod tests {
         let mut buffer = [0u64; 8];
         let memory = VolatileSlice::from_mut_slice(&mut buffer);
         let data: Vec<u8> = (0..64u8).map(|b| b.wrapping_mul(37).wrapping_add(1)).collect();
-        for offset in 0..16 {
-            for len in 0..=(64 - offset).min(40) {
+        // Under Miri (which interprets every byte copied), every alignment and every split into
+        // head bytes, words and tail bytes, with fewer lengths.
+        let (offsets, lengths) = if cfg!(miri) { (9, 24) } else { (16, 40) };
+        for offset in 0..offsets {
+            for len in 0..=(64 - offset).min(lengths) {
                 memory.write_from(0, &[0; 64]).unwrap();
                 memory.write_from(offset, &data[..len]).unwrap();
                 let mut whole = [0u8; 64];
@@ -273,9 +391,44 @@ mod tests {
     }
 
     #[test]
-    fn atomics_need_their_alignment_and_see_volatile_writes() {
+    fn loads_need_their_alignment_and_see_volatile_writes() {
         let mut buffer = [0u64; 2];
         let memory = VolatileSlice::from_mut_slice(&mut buffer);
+        assert_eq!(memory.load::<AtomicU8>(15, Ordering::Relaxed), Ok(0));
+        assert_eq!(
+            memory.load::<AtomicU16>(1, Ordering::Relaxed),
+            Err(MemoryError::Misaligned { offset: 1, align: 2 })
+        );
+        assert_eq!(
+            memory.load::<AtomicU32>(6, Ordering::Relaxed),
+            Err(MemoryError::Misaligned { offset: 6, align: 4 })
+        );
+        assert_eq!(
+            memory.load::<AtomicU64>(4, Ordering::Relaxed),
+            Err(MemoryError::Misaligned { offset: 4, align: 8 })
+        );
+        assert_eq!(
+            memory.load::<AtomicU64>(16, Ordering::Relaxed),
+            Err(MemoryError::OutOfBounds { offset: 16, len: 8, size: 16 })
+        );
+        memory.write_obj(12, 0xdead_beef_u32).unwrap();
+        assert_eq!(memory.read_only().load::<AtomicU32>(12, Ordering::Acquire), Ok(0xdead_beef));
+        let inner = memory.subslice(4, 12).unwrap();
+        assert_eq!(inner.load::<AtomicU32>(8, Ordering::SeqCst), Ok(0xdead_beef), "a subslice keeps the address");
+        assert!(inner.load::<AtomicU64>(4, Ordering::Relaxed).is_ok(), "offset 4 of the subslice is address-aligned");
+        assert!(inner.load::<AtomicU64>(0, Ordering::Relaxed).is_err());
+    }
+
+    /// `atomic` exists on mapped memory only: a shared mapping of /dev/zero stands in for a
+    /// grant mapping (memory outside every Rust allocation, as gntdev's and gntalloc's).
+    #[test]
+    #[cfg_attr(miri, ignore = "mmap of a device: Miri has no file mappings")]
+    fn atomics_on_mapped_memory_need_their_alignment_and_see_volatile_writes() {
+        use std::os::fd::AsFd;
+        let zero = std::fs::File::options().read(true).write(true).open("/dev/zero").unwrap();
+        let page =
+            crate::sys::mman::Mapping::map_shared(zero.as_fd(), 4096, libc::PROT_READ | libc::PROT_WRITE, 0).unwrap();
+        let memory: VolatileSlice<'_> = page.volatile::<crate::Writable>().subslice(0, 16).unwrap();
         assert!(memory.atomic::<AtomicU8>(15).is_ok());
         assert_eq!(memory.atomic::<AtomicU16>(1).unwrap_err(), MemoryError::Misaligned { offset: 1, align: 2 });
         assert_eq!(memory.atomic::<AtomicU32>(6).unwrap_err(), MemoryError::Misaligned { offset: 6, align: 4 });
@@ -294,5 +447,30 @@ mod tests {
         assert_eq!(inner.load::<AtomicU32>(8, Ordering::SeqCst), Ok(6), "a subslice keeps the address");
         assert!(inner.atomic::<AtomicU64>(4).is_ok(), "offset 4 of the subslice is address-aligned");
         assert!(inner.atomic::<AtomicU64>(0).is_err());
+    }
+
+    /// Mapped slices are what threads share (the peer writes the same bytes anyway); Local
+    /// ones are not (the compile_fail examples of `Local` and of this module show it).
+    #[test]
+    #[cfg_attr(miri, ignore = "mmap of a device: Miri has no file mappings")]
+    fn threads_share_a_mapped_slice() {
+        use std::os::fd::AsFd;
+        let zero = std::fs::File::options().read(true).write(true).open("/dev/zero").unwrap();
+        let page =
+            crate::sys::mman::Mapping::map_shared(zero.as_fd(), 4096, libc::PROT_READ | libc::PROT_WRITE, 0).unwrap();
+        let memory: VolatileSlice<'_> = page.volatile();
+        let ready = memory.atomic::<AtomicU32>(0).unwrap();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                memory.write_from(64, b"from a thread").unwrap();
+                ready.store(1, Ordering::Release);
+            });
+            while ready.load(Ordering::Acquire) == 0 {
+                std::hint::spin_loop();
+            }
+            let mut text = [0u8; 13];
+            memory.read_into(64, &mut text).unwrap();
+            assert_eq!(&text, b"from a thread");
+        });
     }
 }

@@ -27,6 +27,7 @@ fn code(output: &Output) -> i32 {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "runs the xengnt binary: Miri cannot spawn processes")]
 fn info_reports_each_device_as_this_machine_has_it() {
     let out = xengnt(&["info"], "");
     let stdout = text(&out.stdout);
@@ -45,6 +46,7 @@ fn info_reports_each_device_as_this_machine_has_it() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "runs the xengnt binary: Miri cannot spawn processes")]
 fn bad_command_lines_are_usage_errors_with_help() {
     for (args, message) in [
         (&[][..], "xengnt: no command given"),
@@ -64,6 +66,7 @@ fn bad_command_lines_are_usage_errors_with_help() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "runs the xengnt binary: Miri cannot spawn processes")]
 fn help_goes_to_stdout_and_succeeds() {
     for args in [&["--help"][..], &["help", "shell"], &["copy", "--help"]] {
         let out = xengnt(args, "");
@@ -76,6 +79,7 @@ fn help_goes_to_stdout_and_succeeds() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "runs the xengnt binary: Miri cannot spawn processes")]
 fn the_shell_goes_on_after_errors_and_reports_the_worst() {
     let script = "# comment\nshow\nfrob\necho still here\nquit\necho not reached\n";
     let out = xengnt(&["shell"], script);
@@ -85,6 +89,7 @@ fn the_shell_goes_on_after_errors_and_reports_the_worst() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "runs the xengnt binary: Miri cannot spawn processes")]
 fn shell_operations_fail_with_the_device_named_where_it_is_missing() {
     let out = xengnt(&["shell"], b"share 0\nmap 0 8\n\xffecho bytes\n");
     let stderr = text(&out.stderr);

@@ -87,8 +87,19 @@ pub fn notify(fd: BorrowedFd<'_>, port: u32) -> Result<()> {
     ioctl(fd, &mut Notify { port }).map(drop)
 }
 
-/// Reads one pending port (the kernel masks it until it is written back). Blocks while none
-/// is pending.
+/// Makes the fd non-blocking (`O_NONBLOCK`, kept with the other status flags): a read with no
+/// port pending then fails with EAGAIN instead of blocking.
+pub fn set_nonblocking(fd: BorrowedFd<'_>) -> Result<()> {
+    // SAFETY: F_GETFL and F_SETFL on a live fd take and return plain integers.
+    let ok = unsafe {
+        let flags = libc::fcntl(fd.as_raw_fd(), libc::F_GETFL);
+        flags >= 0 && libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK) == 0
+    };
+    if ok { Ok(()) } else { Err(Error::last_os_error()) }
+}
+
+/// Reads one pending port (the kernel masks it until it is written back). On a non-blocking
+/// fd (as `EventChannels` makes its fd), EAGAIN when none is pending; otherwise it blocks.
 pub fn read_pending(fd: BorrowedFd<'_>) -> Result<u32> {
     let mut port = 0u32;
     // SAFETY: reads at most 4 bytes into a live u32.

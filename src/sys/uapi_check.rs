@@ -103,6 +103,7 @@ fn kernel_values() -> HashMap<String, u64> {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "runs the C compiler: Miri cannot spawn processes")]
 #[allow(clippy::unnecessary_cast)]
 fn sys_matches_the_kernel_uapi_headers() {
     let k = kernel_values();

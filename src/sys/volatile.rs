@@ -1,10 +1,13 @@
 //! Volatile and atomic access to memory that another domain (or process) may write at any
 //! moment: grant mappings and shared pages. No `&[u8]` or `&mut [u8]` is ever made over such
 //! memory; every access is a volatile copy or an atomic operation on a checked range
-//! (`crate::memory` has the checks and the crate's memory model).
+//! (`crate::memory` has the checks and the crate's memory model: which memory a slice may
+//! cover, which threads may use it, and the one assumption that atomics and threads on
+//! mapped memory rest on). Addresses are computed with `wrapping_add`: `add` promises that the
+//! pointer stays inside one Rust allocation, and mapped memory is not one.
 
 use crate::access::{Access, ReadOnly, Writable};
-use crate::memory::{MemoryError, aligned, range};
+use crate::memory::{Local, Mapped, Memory, MemoryError, aligned, range};
 use std::marker::PhantomData;
 use std::ptr::NonNull;
 use std::sync::atomic::{self, AtomicU8, AtomicU16, AtomicU32, AtomicU64, Ordering};
@@ -74,18 +77,26 @@ mod sealed {
 /// use xengnttab::VolatileSlice;
 /// let mut buffer = [0u64; 2]; // u64s: 8-byte aligned
 /// let memory = VolatileSlice::from_mut_slice(&mut buffer);
-/// let producer: &AtomicU32 = memory.atomic(4)?;
-/// producer.store(7, Ordering::Release);
+/// memory.write_obj(4, 7u32)?;
 /// assert_eq!(memory.load::<AtomicU32>(4, Ordering::Acquire)?, 7);
 /// # Ok::<(), xengnttab::MemoryError>(())
+/// ```
+///
+/// On mapped pages, [`VolatileSlice::atomic`] hands out the atomic itself (here an
+/// `AtomicU32` counter both sides update):
+///
+/// ```no_run
+#[doc = include_str!("../../examples/share_map_roundtrip.rs")]
 /// ```
 pub trait AtomicInteger: sealed::Sealed + Send + Sync + 'static {
     /// The integer it holds (`u32` for `AtomicU32`).
     type Value: ByteValued;
 
     /// # Safety
-    /// As `AtomicU32::from_ptr`: `ptr` aligned, valid for the whole of `'a`, and only accessed
-    /// atomically with this size meanwhile.
+    /// As `AtomicU32::from_ptr`: `ptr` aligned and, for the whole of `'a`, either inside a
+    /// Rust allocation only this thread accesses (a `Local` slice's buffer), or in mapped
+    /// memory, where `crate::memory`'s one assumption (atomics on memory outside Rust's
+    /// allocations compile to the hardware's atomic instructions) stands in for validity.
     #[doc(hidden)]
     unsafe fn from_ptr<'a>(ptr: *mut Self::Value) -> &'a Self;
 
@@ -114,12 +125,14 @@ atomic_integer!(AtomicU8 => u8, AtomicU16 => u16, AtomicU32 => u32, AtomicU64 =>
 /// A range of memory shared with another domain (or process), accessed only by volatile
 /// copies and aligned atomics, in the style of rust-vmm's `vm-memory`: no `&[u8]` is ever
 /// made over it, so the peer writing at any time breaks none of Rust's rules. `A` says
-/// whether it may be written: a [`ReadOnly`] slice has no write methods.
+/// whether it may be written: a [`ReadOnly`] slice has no write methods. `M` says where the
+/// bytes are ([`crate::memory`]): [`Mapped`] pages (the default) may be used from any number
+/// of threads; a [`Local`] buffer's slice stays on its thread and has no `atomic`.
 ///
 /// Get one from [`GrantMapping::as_volatile_slice`](crate::GrantMapping::as_volatile_slice)
 /// or [`SharedPages::as_volatile_slice`](crate::SharedPages::as_volatile_slice); it borrows
-/// the mapping, so it cannot outlive it. [`VolatileSlice::from_mut_slice`] makes one over a
-/// local buffer (tests, examples).
+/// the mapping, so it cannot outlive it. [`VolatileSlice::from_mut_slice`] makes a `Local` one
+/// over a buffer of the program (tests, examples).
 ///
 /// ```
 /// use xengnttab::VolatileSlice;
@@ -140,43 +153,63 @@ atomic_integer!(AtomicU8 => u8, AtomicU16 => u16, AtomicU32 => u32, AtomicU64 =>
 /// let memory = xengnttab::VolatileSlice::from_mut_slice(&mut buffer).read_only();
 /// memory.write_from(0, b"x"); // error: no method `write_from` on VolatileSlice<ReadOnly>
 /// ```
-pub struct VolatileSlice<'a, A: Access = Writable> {
+pub struct VolatileSlice<'a, A: Access = Writable, M: Memory = Mapped> {
     addr: NonNull<u8>,
     len: usize,
     _memory: PhantomData<&'a [std::cell::UnsafeCell<u8>]>,
     _access: PhantomData<A>,
+    _kind: PhantomData<M>,
 }
 
-impl<A: Access> Clone for VolatileSlice<'_, A> {
+impl<A: Access, M: Memory> Clone for VolatileSlice<'_, A, M> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<A: Access> Copy for VolatileSlice<'_, A> {}
+impl<A: Access, M: Memory> Copy for VolatileSlice<'_, A, M> {}
 
-impl<A: Access> std::fmt::Debug for VolatileSlice<'_, A> {
+impl<A: Access, M: Memory> std::fmt::Debug for VolatileSlice<'_, A, M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("VolatileSlice")
             .field("addr", &self.addr)
             .field("len", &self.len)
             .field("access", &A::default())
+            .field("memory", &M::default())
             .finish()
     }
 }
 
-// SAFETY: every access through a VolatileSlice is volatile or atomic, on memory that may be
-// written concurrently anyway (by the peer); nothing in it is tied to a thread.
-unsafe impl<A: Access> Send for VolatileSlice<'_, A> {}
-// SAFETY: as for Send.
-unsafe impl<A: Access> Sync for VolatileSlice<'_, A> {}
+// Only `Mapped` slices cross threads; a `Local` one stays `!Send + !Sync` (its `NonNull`
+// field makes it so), because its buffer is a Rust allocation, where racing volatile copies
+// and atomics are data races (crate::memory, "Two kinds of memory, and threads").
+//
+// SAFETY: a Mapped slice covers pages mmap'd from a Xen device: no Rust allocation, no Rust
+// reference, nothing tied to a thread. Its copies are volatile accesses to memory outside all
+// Rust allocations, which `read_volatile`/`write_volatile` allow (they must not trap: the
+// slice borrows the live mapping; they touch no Rust allocation). That such accesses and the
+// atomics may come from several threads at once, as from the peer, is crate::memory's one
+// stated assumption ("atomics and threads on mapped memory"), not a rule Rust documents.
+unsafe impl<A: Access> Send for VolatileSlice<'_, A, Mapped> {}
+// SAFETY: as for Send: every method takes `&self` and makes only those accesses.
+unsafe impl<A: Access> Sync for VolatileSlice<'_, A, Mapped> {}
 
-impl<'a, A: Access> VolatileSlice<'a, A> {
+impl<'a, A: Access, M: Memory> VolatileSlice<'a, A, M> {
     /// # Safety
-    /// `addr..addr + len` must stay mapped for `'a`, readable, and writable when `A` is
-    /// [`Writable`]; nothing may hold a Rust reference to those bytes meanwhile.
+    /// `addr..addr + len` must stay readable for `'a`, and writable when `A` is [`Writable`];
+    /// nothing may make a Rust reference to those bytes meanwhile; and
+    /// - for [`Mapped`]: the bytes are outside every Rust allocation (pages mmap'd from a
+    ///   device) and stay mapped for `'a`;
+    /// - for [`Local`]: the bytes are a Rust allocation's, borrowed exclusively for `'a` by
+    ///   this slice and the slices made from it (which all stay on the creating thread).
     pub(crate) unsafe fn new(addr: NonNull<u8>, len: usize) -> Self {
-        VolatileSlice { addr, len, _memory: PhantomData, _access: PhantomData }
+        VolatileSlice { addr, len, _memory: PhantomData, _access: PhantomData, _kind: PhantomData }
+    }
+
+    /// The address `offset` bytes in, for an `offset` already checked to lie within the slice
+    /// (`wrapping_add`: mapped memory is no Rust allocation, so `add`'s rule cannot be met).
+    fn at(&self, offset: usize) -> *mut u8 {
+        self.addr.as_ptr().wrapping_add(offset)
     }
 
     /// Length in bytes.
@@ -223,10 +256,14 @@ impl<'a, A: Access> VolatileSlice<'a, A> {
     /// assert!(memory.subslice(16, 49).is_err());
     /// # Ok::<(), xengnttab::MemoryError>(())
     /// ```
-    pub fn subslice(&self, offset: usize, len: usize) -> Result<VolatileSlice<'a, A>, MemoryError> {
+    pub fn subslice(&self, offset: usize, len: usize) -> Result<VolatileSlice<'a, A, M>, MemoryError> {
         let at = range(offset, len, self.len)?;
-        // SAFETY: a checked sub-range of this slice's memory, with the same lifetime and access.
-        Ok(unsafe { VolatileSlice::new(self.addr.add(at.start), len) })
+        // SAFETY: `at` lies within this non-null slice, which does not wrap around the address
+        // space, so the address is not null.
+        let addr = unsafe { NonNull::new_unchecked(self.at(at.start)) };
+        // SAFETY: a checked sub-range of this slice's memory, with the same lifetime, access
+        // and kind (a Local sub-slice shares the exclusive borrow and stays `!Send + !Sync`).
+        Ok(unsafe { VolatileSlice::new(addr, len) })
     }
 
     /// Copies `buf.len()` bytes from `offset` into `buf` with volatile reads (aligned words
@@ -243,8 +280,10 @@ impl<'a, A: Access> VolatileSlice<'a, A> {
     /// ```
     pub fn read_into(&self, offset: usize, buf: &mut [u8]) -> Result<(), MemoryError> {
         let at = range(offset, buf.len(), self.len)?;
-        // SAFETY: a checked range of this mapped, readable slice; `buf` is local memory.
-        unsafe { copy_from_volatile(buf, self.addr.as_ptr().add(at.start)) };
+        // SAFETY: a checked range of this readable slice. `buf` is a Rust reference, so it
+        // overlaps no slice memory: nothing references mapped bytes, and a Local buffer is
+        // exclusively borrowed by its slices.
+        unsafe { copy_from_volatile(buf, self.at(at.start)) };
         Ok(())
     }
 
@@ -280,8 +319,10 @@ impl<'a, A: Access> VolatileSlice<'a, A> {
     /// ```
     pub fn load<T: AtomicInteger>(&self, offset: usize, order: Ordering) -> Result<T::Value, MemoryError> {
         let ptr = self.atomic_ptr::<T>(offset)?;
-        // SAFETY: aligned, in range, mapped for 'a; a plain (relaxed) atomic load, which is
-        // allowed on read-only memory too.
+        // SAFETY: aligned and in range, readable for 'a; a plain (relaxed) atomic load, which
+        // is allowed on read-only memory too. The reference lives only for this load: on a
+        // Local buffer, every access is this thread's, in program order; on mapped memory,
+        // see `T::from_ptr`'s contract.
         let value = unsafe { T::from_ptr(ptr) }.load_relaxed();
         if order != Ordering::Relaxed {
             atomic::fence(order);
@@ -297,7 +338,7 @@ impl<'a, A: Access> VolatileSlice<'a, A> {
     /// assert_eq!(memory.read_obj::<u8>(3)?, 1);
     /// # Ok::<(), xengnttab::MemoryError>(())
     /// ```
-    pub fn read_only(self) -> VolatileSlice<'a, ReadOnly> {
+    pub fn read_only(self) -> VolatileSlice<'a, ReadOnly, M> {
         // SAFETY: the same memory, with less access.
         unsafe { VolatileSlice::new(self.addr, self.len) }
     }
@@ -306,15 +347,15 @@ impl<'a, A: Access> VolatileSlice<'a, A> {
         let size = size_of::<T::Value>();
         let at = range(offset, size, self.len)?;
         aligned(self.addr.as_ptr() as usize, offset, size)?;
-        // SAFETY: checked to lie within the slice.
-        Ok(unsafe { self.addr.as_ptr().add(at.start) }.cast())
+        Ok(self.at(at.start).cast())
     }
 }
 
-impl<'a> VolatileSlice<'a, Writable> {
+impl<'a> VolatileSlice<'a, Writable, Local> {
     /// A volatile view of the bytes of a local buffer of plain data, borrowed exclusively for
     /// `'a`: what tests and examples run the accessors on without Xen. The elements' type
-    /// sets the alignment (`[u64]` for 8-byte atomics).
+    /// sets the alignment (`[u64]` for 8-byte loads). The buffer is a Rust allocation, so the
+    /// slice is [`Local`]: `!Send + !Sync` and without `atomic` ([`crate::memory`] says why).
     ///
     /// ```
     /// let mut buffer = [0u32; 2];
@@ -324,11 +365,14 @@ impl<'a> VolatileSlice<'a, Writable> {
     /// ```
     pub fn from_mut_slice<T: ByteValued>(buf: &'a mut [T]) -> Self {
         let len = size_of_val(buf);
-        // SAFETY: `buf` is exclusively borrowed for 'a, so only this slice accesses it; any
-        // bytes written leave valid `T: ByteValued` values.
+        // SAFETY: `buf` is exclusively borrowed for 'a, so only this slice (and the slices
+        // made from it, all Local: on this thread) accesses it, and `buf` itself is not used
+        // meanwhile; any bytes written leave valid `T: ByteValued` values.
         unsafe { VolatileSlice::new(NonNull::from(buf).cast(), len) }
     }
+}
 
+impl<'a, M: Memory> VolatileSlice<'a, Writable, M> {
     /// The first byte's address, writable; see [`as_ptr`](Self::as_ptr).
     ///
     /// ```
@@ -356,8 +400,9 @@ impl<'a> VolatileSlice<'a, Writable> {
     /// ```
     pub fn write_from(&self, offset: usize, buf: &[u8]) -> Result<(), MemoryError> {
         let at = range(offset, buf.len(), self.len)?;
-        // SAFETY: a checked range of this mapped, writable slice; `buf` is local memory.
-        unsafe { copy_to_volatile(self.addr.as_ptr().add(at.start), buf) };
+        // SAFETY: a checked range of this writable slice; `buf` overlaps none of it (as in
+        // `read_into`).
+        unsafe { copy_to_volatile(self.at(at.start), buf) };
         Ok(())
     }
 
@@ -373,78 +418,76 @@ impl<'a> VolatileSlice<'a, Writable> {
     pub fn write_obj<T: ByteValued>(&self, offset: usize, value: T) -> Result<(), MemoryError> {
         self.write_from(offset, bytes_of(&value))
     }
+}
 
+impl<'a> VolatileSlice<'a, Writable, Mapped> {
     /// The atomic integer at `offset`, which must be aligned to its size: producer and
-    /// consumer indices, flags. The reference borrows the slice's memory for `'a`.
+    /// consumer indices, flags. The reference borrows the mapping for `'a`. Mapped memory
+    /// only: a [`Local`] buffer's atomic could be sent to another thread and race the copies
+    /// of this one (see [`crate::memory`], also for what atomics on mapped memory rest on).
     ///
-    /// ```
-    /// use std::sync::atomic::{AtomicU64, Ordering};
-    /// let mut words = [0u64; 2];
-    /// let memory = xengnttab::VolatileSlice::from_mut_slice(&mut words);
-    /// let counter = memory.atomic::<AtomicU64>(8)?;
-    /// counter.fetch_add(3, Ordering::AcqRel);
-    /// assert_eq!(memory.read_obj::<u64>(8)?, 3);
-    /// assert!(memory.atomic::<AtomicU64>(4).is_err()); // misaligned
-    /// # Ok::<(), xengnttab::MemoryError>(())
+    /// ```no_run
+    #[doc = include_str!("../../examples/share_map_roundtrip.rs")]
     /// ```
     pub fn atomic<T: AtomicInteger>(&self, offset: usize) -> Result<&'a T, MemoryError> {
         let ptr = self.atomic_ptr::<T>(offset)?;
-        // SAFETY: aligned, in range, mapped and writable for 'a (the slice's borrow).
+        // SAFETY: aligned, in range, mapped and writable for 'a (the slice's borrow); mapped
+        // memory, as `T::from_ptr`'s contract allows under crate::memory's assumption.
         Ok(unsafe { T::from_ptr(ptr) })
     }
 }
 
 const WORD: usize = size_of::<u64>();
 
-/// Volatile copy out of shared memory: bytes until `src` is word-aligned, then words, then
-/// the tail bytes.
+/// Volatile copy out of a slice's memory: bytes until `src` is word-aligned, then words, then
+/// the tail bytes (`wrapping_add`: see the module docs).
 ///
 /// # Safety
-/// `src..src + dst.len()` must be mapped and readable.
+/// `src..src + dst.len()` must be a readable range of one slice (its bytes never referenced),
+/// which `dst` does not overlap.
 unsafe fn copy_from_volatile(dst: &mut [u8], src: *const u8) {
     let head = src.align_offset(WORD).min(dst.len());
     let (bytes, rest) = dst.split_at_mut(head);
     for (i, b) in bytes.iter_mut().enumerate() {
         // SAFETY: i < head <= len: in range.
-        *b = unsafe { src.add(i).read_volatile() };
+        *b = unsafe { src.wrapping_add(i).read_volatile() };
     }
-    // SAFETY: head <= len.
-    let src = unsafe { src.add(head) };
+    let src = src.wrapping_add(head);
     let done = rest.len() / WORD * WORD;
     let mut words = rest.chunks_exact_mut(WORD);
     for (i, chunk) in words.by_ref().enumerate() {
         // SAFETY: word-aligned (align_offset above), in range.
-        let word = unsafe { src.cast::<u64>().add(i).read_volatile() };
+        let word = unsafe { src.cast::<u64>().wrapping_add(i).read_volatile() };
         chunk.copy_from_slice(&word.to_ne_bytes());
     }
     for (i, b) in words.into_remainder().iter_mut().enumerate() {
         // SAFETY: done + i < rest.len(): in range.
-        *b = unsafe { src.add(done + i).read_volatile() };
+        *b = unsafe { src.wrapping_add(done + i).read_volatile() };
     }
 }
 
-/// Volatile copy into shared memory, as `copy_from_volatile`.
+/// Volatile copy into a slice's memory, as `copy_from_volatile`.
 ///
 /// # Safety
-/// `dst..dst + src.len()` must be mapped and writable.
+/// `dst..dst + src.len()` must be a writable range of one slice (its bytes never referenced),
+/// which `src` does not overlap.
 unsafe fn copy_to_volatile(dst: *mut u8, src: &[u8]) {
     let head = dst.align_offset(WORD).min(src.len());
     let (bytes, rest) = src.split_at(head);
     for (i, &b) in bytes.iter().enumerate() {
         // SAFETY: i < head <= len: in range.
-        unsafe { dst.add(i).write_volatile(b) };
+        unsafe { dst.wrapping_add(i).write_volatile(b) };
     }
-    // SAFETY: head <= len.
-    let dst = unsafe { dst.add(head) };
+    let dst = dst.wrapping_add(head);
     let mut words = rest.chunks_exact(WORD);
     for (i, chunk) in words.by_ref().enumerate() {
         let word = u64::from_ne_bytes(chunk.try_into().unwrap_or_default());
         // SAFETY: word-aligned, in range.
-        unsafe { dst.cast::<u64>().add(i).write_volatile(word) };
+        unsafe { dst.cast::<u64>().wrapping_add(i).write_volatile(word) };
     }
     let done = rest.len() / WORD * WORD;
     for (i, &b) in words.remainder().iter().enumerate() {
         // SAFETY: done + i < rest.len(): in range.
-        unsafe { dst.add(done + i).write_volatile(b) };
+        unsafe { dst.wrapping_add(done + i).write_volatile(b) };
     }
 }

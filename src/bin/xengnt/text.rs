@@ -3,7 +3,8 @@
 //! copies: the peer may write it at any time).
 
 use std::ops::Range;
-use xengnttab::{Access, MemoryError, VolatileSlice};
+use xengnttab::memory::Memory;
+use xengnttab::{Access, MemoryError, VolatileSlice, Writable};
 
 /// Why a word could not be appended.
 #[derive(Debug, PartialEq, Eq)]
@@ -13,7 +14,7 @@ pub enum AppendError {
 }
 
 /// A local copy of the bytes of `memory`, read with volatile copies.
-pub fn snapshot<A: Access>(memory: VolatileSlice<'_, A>) -> Vec<u8> {
+pub fn snapshot<A: Access, M: Memory>(memory: VolatileSlice<'_, A, M>) -> Vec<u8> {
     let mut copy = vec![0; memory.len()];
     // The range is the slice's own: it always fits.
     let _ = memory.read_into(0, &mut copy);
@@ -31,7 +32,7 @@ pub struct Appended {
 
 impl Appended {
     /// Writes the changed bytes of `copy` back to `page`, word first.
-    pub fn write_back(&self, copy: &[u8], page: VolatileSlice<'_>) -> Result<(), MemoryError> {
+    pub fn write_back<M: Memory>(&self, copy: &[u8], page: VolatileSlice<'_, Writable, M>) -> Result<(), MemoryError> {
         page.write_from(self.word.start, &copy[self.word.clone()])?;
         match self.separator {
             Some(at) => page.write_obj(at, copy[at]),
