@@ -222,17 +222,20 @@ mod tests {
 
     #[test]
     fn the_table_grows_past_its_static_slots_and_reuses_them() {
+        // Every record reads the live regions, so this is quadratic: under Miri (99 s at three
+        // chunks) it grows into a second chunk only.
+        let (regions, chunks) = if cfg!(miri) { (64 + 8, 2) } else { (3 * 64, 3) };
         let t = table();
         let owner = Owner::gnttab(3);
-        for i in 0..3 * 64 {
+        for i in 0..regions {
             t.record(at(1000 + 2 * i), 1, owner).unwrap();
         }
-        assert!(t.chunk_count() >= 3);
-        for i in (0..3 * 64).rev() {
+        assert!(t.chunk_count() >= chunks);
+        for i in (0..regions).rev() {
             assert_eq!(unmap(t, at(1000 + 2 * i), 1, owner), Ok(()));
         }
         let before = t.chunk_count();
-        for i in 0..3 * 64 {
+        for i in 0..regions {
             t.record(at(5000 + i), 1, owner).unwrap();
             assert_eq!(unmap(t, at(5000 + i), 1, owner), Ok(()));
         }
