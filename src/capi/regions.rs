@@ -242,8 +242,18 @@ mod tests {
         assert_eq!(t.chunk_count(), before, "freed slots are reused");
     }
 
-    /// Miri interprets: the counts shrink under it, the interleavings stay.
-    const ITERATIONS: usize = if cfg!(miri) { 200 } else { 20_000 };
+    /// The thread tests' iterations: fewer under Miri, which interprets, and under valgrind
+    /// (compat/check-memcheck sets XENGNTTAB_TESTS_UNDER_VALGRIND), which runs one thread at a
+    /// time; the interleavings they look for stay.
+    pub(super) fn iterations(full: usize) -> usize {
+        if cfg!(miri) {
+            full / 100
+        } else if std::env::var_os("XENGNTTAB_TESTS_UNDER_VALGRIND").is_some() {
+            full / 20
+        } else {
+            full
+        }
+    }
 
     #[test]
     fn threads_on_their_own_regions_never_lose_one() {
@@ -252,7 +262,7 @@ mod tests {
             .map(|n| {
                 std::thread::spawn(move || {
                     let owner = Owner::gnttab(100 + n);
-                    for i in 0..ITERATIONS {
+                    for i in 0..iterations(20_000) {
                         let start = at(10_000 + n as usize * 8 + i % 8);
                         assert_eq!(t.record(start, 1, owner), Ok(()));
                         assert_eq!(unmap(t, start, 1, Owner::gnttab(999)), Err(Error::INVALID));
@@ -269,7 +279,7 @@ mod tests {
     #[test]
     fn threads_racing_for_one_region_take_it_once() {
         let t = table();
-        let rounds = ITERATIONS / 10;
+        let rounds = iterations(2_000);
         let taken = std::sync::atomic::AtomicUsize::new(0);
         for round in 0..rounds {
             t.record(at(20_000), 1, Owner::GNTSHR).unwrap();
@@ -304,7 +314,7 @@ mod tests {
             }
         });
         let mut failures = Vec::new();
-        for round in 0..50 {
+        for round in 0..iterations(50).max(2) {
             let mut pipe = [0; 2];
             // SAFETY: a pipe for the child's one-byte verdict (its exit status is valgrind's
             // under check-memcheck, so it cannot carry the verdict).
@@ -384,7 +394,7 @@ mod stress {
         static TABLE_OF_THIS_TEST: Table<64, 10> = Table::new(); // a static: not a leak for Miri
         let t: &'static Table<64, 10> = &TABLE_OF_THIS_TEST;
         let kernel = Kernel(Mutex::new(vec![false; 96]));
-        let iterations = if cfg!(miri) { 30 } else { 20_000 };
+        let iterations = super::tests::iterations(20_000).max(30);
         std::thread::scope(|s| {
             for n in 0..8u64 {
                 let kernel = &kernel;
