@@ -6,6 +6,7 @@
 # (the next device mmap at a chosen address, a thread parked after GET_OFFSET_FOR_VADDR, a
 # failing munmap). Ours is checked; Debian's runs the same for comparison (INFO lines:
 # upstream munmaps whatever the caller names, so it fails f1 and f2 by design).
+# budget: 120   (seconds; dom0 stops the suite after that: compat/lab/README.md)
 for p in double_unshare unmap_race caller_arrays munmap_fails; do
   for c in lp deb; do
     run $c env LD_PRELOAD=$T/libfakegnt.so FAKEGNT_PASSTHROUGH=1 timeout 120 $T/regions-$p > /tmp/regions.out 2>&1
