@@ -9,13 +9,39 @@
 #include <stdio.h>
 #include <sys/mman.h>
 
+static xengnttab_handle *gt;
+static xengntshr_handle *gs;
+
+static int unmap_one(void *addr) { return xengnttab_unmap(gt, addr, 1); }
+static int unshare_one(void *addr) { return xengntshr_unshare(gs, addr, 1); }
+
+/* take_down_twice: the first call's munmap fails with ENOMEM; it must fail with that errno and
+ * leave the page mapped, and the retry must take the page down. */
+static void take_down_twice(int (*take_down)(void *), void *addr, const char *call, const char *what)
+{
+    int r, e, r2, e2, mapped, gone;
+    char name[64];
+
+    hook_fail_munmap(addr, ENOMEM);
+    errno = 0;
+    r = take_down(addr);
+    e = errno;
+    mapped = readable(addr);
+    errno = 0;
+    r2 = take_down(addr);
+    e2 = errno;
+    gone = !readable(addr);
+    snprintf(name, sizeof name, "f6/%s-fails", call);
+    check(r == -1 && e == ENOMEM && mapped, name, "%s with munmap failing %s, %s %s", call, rc_text(r, e), what,
+          mapped ? "still mapped" : "gone");
+    snprintf(name, sizeof name, "f6/%s-retried", call);
+    check(r2 == 0 && gone, name, "the retry %s, %s %s", rc_text(r2, e2), what, gone ? "gone" : "still mapped");
+}
+
 int main(void)
 {
-    xengntshr_handle *gs;
-    xengnttab_handle *gt;
     uint32_t ref;
     unsigned char *s, *m;
-    int r, e, r2, e2, mapped, gone;
 
     regions_init("munmap_fails");
     gs = xengntshr_open(NULL, 0);
@@ -31,32 +57,8 @@ int main(void)
         check(0, "f6/setup", "share %p, map %p: %s", (void *)s, (void *)m, errno_name(errno));
         return finish();
     }
-
-    hook_fail_munmap(m, ENOMEM);
-    errno = 0;
-    r = xengnttab_unmap(gt, m, 1);
-    e = errno;
-    mapped = readable(m);
-    errno = 0;
-    r2 = xengnttab_unmap(gt, m, 1);
-    e2 = errno;
-    gone = !readable(m);
-    check(r == -1 && e == ENOMEM && mapped, "f6/unmap-fails", "unmap with munmap failing %s, mapping %s", rc_text(r, e),
-          mapped ? "still mapped" : "gone");
-    check(r2 == 0 && gone, "f6/unmap-retried", "the retry %s, mapping %s", rc_text(r2, e2), gone ? "gone" : "still mapped");
-
-    hook_fail_munmap(s, ENOMEM);
-    errno = 0;
-    r = xengntshr_unshare(gs, s, 1);
-    e = errno;
-    mapped = readable(s);
-    errno = 0;
-    r2 = xengntshr_unshare(gs, s, 1);
-    e2 = errno;
-    gone = !readable(s);
-    check(r == -1 && e == ENOMEM && mapped, "f6/unshare-fails", "unshare with munmap failing %s, pages %s", rc_text(r, e),
-          mapped ? "still mapped" : "gone");
-    check(r2 == 0 && gone, "f6/unshare-retried", "the retry %s, pages %s", rc_text(r2, e2), gone ? "gone" : "still mapped");
+    take_down_twice(unmap_one, m, "unmap", "mapping");
+    take_down_twice(unshare_one, s, "unshare", "pages");
 
     xengnttab_close(gt);
     xengntshr_close(gs);
