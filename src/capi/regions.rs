@@ -298,8 +298,8 @@ mod tests {
 
     /// A child forked while another thread is in the middle of table updates can still record
     /// and take regions (with a mutex, the child would block forever on a lock that thread
-    /// held at the fork). Each child has 60 s before SIGALRM kills it (a generous bound: the
-    /// test may run at nice 19 beside the labs). 50 rounds: the mutex table hung in 20 of 30;
+    /// held at the fork). Each child has 300 s before SIGALRM kills it (a generous bound: the
+    /// test may run at idle priority beside the labs). 50 rounds: the mutex table hung in 20 of 30;
     /// under check-memcheck's valgrind a round takes about 6 s, so it runs 2 there.
     #[test]
     #[cfg_attr(miri, ignore = "Miri cannot fork")]
@@ -325,7 +325,7 @@ mod tests {
             assert!(pid >= 0, "fork");
             if pid == 0 {
                 // SAFETY: plain syscalls in the child.
-                unsafe { libc::alarm(60) };
+                unsafe { libc::alarm(300) };
                 let owner = Owner::gnttab(50);
                 let ok = t.record(at(40_000), 2, owner).is_ok()
                     && unmap(t, at(40_000), 2, owner).is_ok()
