@@ -36,7 +36,10 @@ endif
 OBJCOPY ?= $(CROSS)objcopy
 
 B := build
-RUST_ARCHIVE := target/$(if $(TARGET),$(TARGET)/)capi/libxengnttab.a
+RUST_ARCHIVE := target/capi/libxengnttab.a
+ifneq ($(TARGET),)
+RUST_ARCHIVE := target/$(TARGET)/capi/libxengnttab.a
+endif
 SO := $(B)/libxengnttab.so.1.2
 comma := ,
 EXPORTS := $(shell grep -o 'xeng[a-z_]*;' libxengnttab.map | tr -d ';')
