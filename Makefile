@@ -7,6 +7,8 @@
 #   make bench           benchmarks on real Xen, Debian's library against ours (BENCHMARKS.md)
 #   make deb             Debian packages (debian/, dpkg-buildpackage) in build/deb/, checked by lintian
 #   make install PREFIX=/usr LIBDIR=/usr/lib/x86_64-linux-gnu DESTDIR=...
+#   make arm64           the library and static archive for aarch64 in build/aarch64/ (cross-built;
+#                        `make deps` installs the cross tools; compat/check-arm64 checks its ABI)
 
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
@@ -16,18 +18,39 @@ DESTDIR ?=
 CC ?= cc
 CARGO ?= cargo
 
+# A cross build: TARGET is the Rust target, CROSS the prefix of the GNU tools for it (CC
+# defaults to $(CROSS)gcc, AR and OBJCOPY to $(CROSS)ar and $(CROSS)objcopy: the host's
+# binutils only know x86), XEN_LIBDIR where the target's libxentoollog and libxentoolcore are,
+# B the output folder. `make arm64` sets them all; unset, the build is the host's.
+TARGET ?=
+CROSS ?=
+XEN_LIBDIR ?=
+ifneq ($(CROSS),)
+ifeq ($(origin CC),default)
+CC := $(CROSS)gcc
+endif
+endif
+ifeq ($(origin AR),default)
+AR := $(CROSS)ar
+endif
+OBJCOPY ?= $(CROSS)objcopy
+
 B := build
 RUST_ARCHIVE := target/capi/libxengnttab.a
+ifneq ($(TARGET),)
+RUST_ARCHIVE := target/$(TARGET)/capi/libxengnttab.a
+endif
 SO := $(B)/libxengnttab.so.1.2
+comma := ,
 EXPORTS := $(shell grep -o 'xeng[a-z_]*;' libxengnttab.map | tr -d ';')
 
-.PHONY: all deps test check lab demo bench install deb clean FORCE
+.PHONY: all arm64 deps test check lab demo bench install deb clean FORCE
 
 all: $(SO) $(B)/libxengnttab.a
 
 # cargo decides itself whether anything changed; build.rs regenerates include/xengnttab.h.
 $(RUST_ARCHIVE): FORCE
-	$(CARGO) build --profile capi --locked --lib
+	$(CARGO) build --profile capi --locked --lib $(if $(TARGET),--target $(TARGET))
 
 # One relocatable object holding our code plus the few parts of core/std it uses, with every
 # symbol but the 20 exports made local and std's embedded LLVM bitcode dropped (it trips ar's
@@ -39,8 +62,8 @@ $(RUST_ARCHIVE): FORCE
 $(B)/xengnttab.o: $(RUST_ARCHIVE) libxengnttab.map Makefile
 	@mkdir -p $(B)
 	$(CC) -nostdlib -r -Wl,--gc-sections $(EXPORTS:%=-Wl,-u,%) -o $@.full $(RUST_ARCHIVE)
-	objcopy --strip-debug --remove-section=.llvmbc --remove-section=.llvmcmd $(EXPORTS:%=--keep-global-symbol=%) $@.full $(B)/xengnttab.syms.o
-	objcopy --strip-unneeded $(EXPORTS:%=--keep-global-symbol=%) $(B)/xengnttab.syms.o $@
+	$(OBJCOPY) --strip-debug --remove-section=.llvmbc --remove-section=.llvmcmd $(EXPORTS:%=--keep-global-symbol=%) $@.full $(B)/xengnttab.syms.o
+	$(OBJCOPY) --strip-unneeded $(EXPORTS:%=--keep-global-symbol=%) $(B)/xengnttab.syms.o $@
 	@rm -f $@.full
 
 # DT_NEEDED is upstream's: libxentoollog, libxentoolcore and libc (panic=abort and no panic
@@ -49,13 +72,19 @@ $(SO): $(B)/xengnttab.o libxengnttab.map
 	$(CC) -shared -s -o $@ $< \
 		-Wl,--version-script=libxengnttab.map -Wl,-soname,libxengnttab.so.1 \
 		-Wl,-z,now -Wl,--gc-sections -Wl,--as-needed -Wl,--no-undefined \
-		-lxentoollog -lxentoolcore
+		$(if $(XEN_LIBDIR),-L$(XEN_LIBDIR) -Wl$(comma)-rpath-link$(comma)$(XEN_LIBDIR)) -lxentoollog -lxentoolcore
 	ln -sf libxengnttab.so.1.2 $(B)/libxengnttab.so.1
 	ln -sf libxengnttab.so.1 $(B)/libxengnttab.so
 
 $(B)/libxengnttab.a: $(B)/xengnttab.o
 	rm -f $@
-	ar rcs $@ $<
+	$(AR) rcs $@ $<
+
+# aarch64: Debian 12's arm64 Xen libraries (compat/fetch-arm64-sysroot, cached in .cache/arm64)
+# to link against; glibc is the cross toolchain's (libc6-dev-arm64-cross).
+arm64:
+	root=$$(compat/fetch-arm64-sysroot) && $(MAKE) TARGET=aarch64-unknown-linux-gnu CROSS=aarch64-linux-gnu- \
+		B=$(B)/aarch64 XEN_LIBDIR=$$root/usr/lib/aarch64-linux-gnu all
 
 $(B)/%.pc: pkgconfig/%.pc.in FORCE
 	@mkdir -p $(B)

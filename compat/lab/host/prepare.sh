@@ -22,22 +22,17 @@ if [ -n "$need" ]; then
 fi
 
 # The stack (compat/lab/stacks/<name>, passed on by run-lab): DIST is bookworm (the host's own
-# archive and sources) or trixie (a separate apt configuration in $C/apt-trixie, signed by the
-# trixie keys that bookworm's debian-archive-keyring holds; the machine's sources stay as they
-# are); KERNEL_META names the kernel metapackage.
+# archive and sources) or trixie (a separate apt configuration in $C/apt-trixie,
+# compat/private-apt.sh; the machine's sources stay as they are); KERNEL_META names the kernel
+# metapackage.
 DIST=${DIST:?} KERNEL_META=${KERNEL_META:?}
+. "$(dirname "$0")/../../private-apt.sh"     # private_apt, apt_download
 APT=()
 case $DIST in
   bookworm) XV=4.17 ;;
   trixie)
     XV=4.20
-    A=$C/apt-trixie
-    MIRROR=${LAB_MIRROR:-$(awk '/^URIs:/ && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null)}
-    mkdir -p "$A/lists/partial" "$A/cache/archives/partial" "$A/sources.list.d"   # sourceparts: empty on purpose
-    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${MIRROR:-http://deb.debian.org/debian} trixie main" > "$A/sources.list"
-    APT=(-o Dir::Etc::sourcelist="$A/sources.list" -o Dir::Etc::sourceparts="$A/sources.list.d"
-         -o Dir::State::Lists="$A/lists" -o Dir::Cache="$A/cache" -o Dir::State::status=/dev/null)
-    ls "$A"/lists/*_Packages* >/dev/null 2>&1 || apt-get "${APT[@]}" update >&2 ;;
+    private_apt "$C/apt-trixie" trixie ;;
   *) echo "DIST must be bookworm or trixie, not '$DIST'" >&2; exit 1 ;;
 esac
 kpkg() { apt-cache "${APT[@]}" depends "$KERNEL_META" 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}'; }
@@ -61,12 +56,7 @@ KEY=$(echo $DIST $DEBS | md5sum | cut -c1-12)
 DD=$C/debs/$DIST-$KEY       # one folder per stack: switching stacks reuses each one's cache
 mkdir -p "$DD"
 if [ ! -f "$DD/.done" ]; then
-  get() { (cd "$DD" && rm -f ./*.deb && apt-get "${APT[@]}" download -q $DEBS 2>&1 | grep -v -e 'unsandboxed' -e '^Get:' >&2 || true); }
-  get
-  n=$(ls "$DD"/*.deb 2>/dev/null | wc -l)
-  # stale package lists (a point release replaced the versions they name): update, retry once
-  [ "$n" -ge "$N" ] || { apt-get "${APT[@]}" update >/dev/null 2>&1; get; n=$(ls "$DD"/*.deb 2>/dev/null | wc -l); }
-  [ "$n" -ge "$N" ] || { echo "apt-get download got only $n of $N debs" >&2; exit 1; }
+  apt_download "$DD" $DEBS || exit 1
   touch "$DD/.done"
 fi
 if [ ! -f "$W/root/.done-$KEY" ]; then
