@@ -86,12 +86,8 @@ int main(void)
     void *page;
 
     regions_init("caller_arrays");
-    gs = xengntshr_open(NULL, 0);
-    gt = xengnttab_open(NULL, 0);
-    if (!gs || !gt) {
-        check(0, "f5/open", "xengntshr_open %p, xengnttab_open %p: %s", (void *)gs, (void *)gt, errno_name(errno));
+    if (!open_both("f5", &gs, &gt))
         return finish();
-    }
     share_short(gs, 1025);
     share_short(gs, INT_MAX);
     import_short(gt);

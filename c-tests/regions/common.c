@@ -112,6 +112,19 @@ void check(int ok, const char *name, const char *fmt, ...)
     if (ok) passed++; else failed++;
 }
 
+int open_both(const char *finding, xengntshr_handle **gs, xengnttab_handle **gt)
+{
+    char name[32];
+
+    *gs = xengntshr_open(NULL, 0);
+    *gt = xengnttab_open(NULL, 0);
+    if (*gs && *gt)
+        return 1;
+    snprintf(name, sizeof name, "%s/open", finding);
+    check(0, name, "xengntshr_open %p, xengnttab_open %p: %s", (void *)*gs, (void *)*gt, errno_name(errno));
+    return 0;
+}
+
 int finish(void)
 {
     printf("%d passed, %d failed\n", passed, failed);

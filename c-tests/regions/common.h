@@ -31,6 +31,9 @@ void *anon_page_at(uintptr_t addr, unsigned char marker);
 const char *rc_text(int rc, int err);
 const char *errno_name(int err);
 void check(int ok, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Opens a gntshr and a gnttab handle; if either fails, a FAIL line "<finding>/open" and 0 (the
+ * caller then returns finish()), else 1. */
+int open_both(const char *finding, xengntshr_handle **gs, xengnttab_handle **gt);
 /* Prints "N passed, M failed"; the exit status (0 when nothing failed). */
 int finish(void);
 #endif

@@ -44,12 +44,8 @@ int main(void)
     unsigned char *s, *m;
 
     regions_init("munmap_fails");
-    gs = xengntshr_open(NULL, 0);
-    gt = xengnttab_open(NULL, 0);
-    if (!gs || !gt) {
-        check(0, "f6/open", "xengntshr_open %p, xengnttab_open %p: %s", (void *)gs, (void *)gt, errno_name(errno));
+    if (!open_both("f6", &gs, &gt))
         return finish();
-    }
 
     s = xengntshr_share_pages(gs, 0, 1, &ref, 1);
     m = s ? xengnttab_map_grant_ref(gt, 0, ref, PROT_READ | PROT_WRITE) : NULL;

@@ -41,12 +41,8 @@ int main(void)
     int r2, e2, parked, once, n_ok, n_unmap = -2, en = 0;
 
     regions_init("unmap_race");
-    gs = xengntshr_open(NULL, 0);
-    gt = xengnttab_open(NULL, 0);
-    if (!gs || !gt) {
-        check(0, "f2/open", "xengntshr_open %p, xengnttab_open %p: %s", (void *)gs, (void *)gt, errno_name(errno));
+    if (!open_both("f2", &gs, &gt))
         return finish();
-    }
     shared = xengntshr_share_pages(gs, 0, 1, &ref, 1);
     x = shared ? xengnttab_map_grant_ref(gt, 0, ref, PROT_READ | PROT_WRITE) : NULL;
     if (!x) {
