@@ -28,6 +28,7 @@ KERNEL=$W/vmlinux      # the ELF inside the stack's bzImage (host/build.sh)
 # too slow for it, prints "(XEN) uart interrupt taking more than 4ms, switched to polling".
 XEN_ARGS="console=com1 com1=115200,8n1,0x3f8,0 dom0_mem=1024M,max:1024M dom0_max_vcpus=$SMP dom0_vcpus_pin loglvl=warning guest_loglvl=error noreboot"
 DOM0_ARGS="console=hvc0 earlyprintk=xen"   # no commas: QEMU splits -initrd on ','
+[ -n "${LAB_BOOT:-}" ] && DOM0_ARGS="$DOM0_ARGS lab_boot=$LAB_BOOT"   # run-lab boots again after an emulator fault
 start=$(date +%s.%N)
 el() { awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}'; }
 BAD='Panic on CPU|Dom0 crashed|Manual reset required|Reboot disabled|Kernel panic|^\s*(\[ *[0-9.]+\] )?(BUG:|Oops)'
