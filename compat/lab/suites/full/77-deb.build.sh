@@ -11,6 +11,7 @@ mkdir -p "$DK/bin"
 # our package, built from the library under test: build/deb/ if it holds that library, else make deb
 debof() { ls "$REPO"/build/deb/libxengnttab1-rs_*.deb 2>/dev/null | head -1; }
 debmd5() { dpkg-deb --fsys-tarfile "$1" | tar -xO ./usr/lib/x86_64-linux-gnu/libxengnttab.so.1.2 | md5sum | cut -c1-32; }
+exec 9> "$REPO/build/.deb.lock"; flock 9     # compat/check-deb may be making build/deb right now
 OD=$(debof)
 if [ -z "$OD" ] || [ "$(debmd5 "$OD")" != "$(md5sum < "$OURS_LIB" | cut -c1-32)" ]; then
   make -C "$REPO" deb > "$B/make-deb.log" 2>&1 || echo "make deb failed: $(tail -3 "$B/make-deb.log")" >&2
@@ -19,6 +20,7 @@ fi
 [ -n "$OD" ] && [ "$(debmd5 "$OD")" = "$(md5sum < "$OURS_LIB" | cut -c1-32)" ]
 res $? deb/ours "no build/deb/libxengnttab1-rs_*.deb holding $OURS_LIB (see $B/make-deb.log)"
 cp "$OD" "$DK/"
+exec 9>&-
 DD=$(ls "$W"/debs/libxengnttab1_*.deb 2>/dev/null | head -1)
 [ -n "$DD" ] && cp "$DD" "$DK/"
 res $? deb/debian "no libxengnttab1 deb in $W/debs (the stack's debs)"
