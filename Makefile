@@ -7,7 +7,7 @@
 #   make bench           benchmarks on real Xen, Debian's library against ours (BENCHMARKS.md)
 #   make deb             Debian packages (debian/, dpkg-buildpackage) in build/deb/, checked by lintian
 #   make install PREFIX=/usr LIBDIR=/usr/lib/x86_64-linux-gnu DESTDIR=...
-#   make arm64           the library and static archive for aarch64 in build/aarch64/ (cross-built;
+#   make arm64           the library, static archive, xengnt and the examples for aarch64 in build/aarch64/ (cross-built;
 #                        `make deps` installs the cross tools; compat/check-arm64 checks its ABI)
 
 PREFIX ?= /usr/local
@@ -82,9 +82,20 @@ $(B)/libxengnttab.a: $(B)/xengnttab.o
 
 # aarch64: Debian 12's arm64 Xen libraries (compat/fetch-arm64-sysroot, cached in .cache/arm64)
 # to link against; glibc is the cross toolchain's (libc6-dev-arm64-cross).
+# Also xengnt and the examples (pure Rust; linked by the cross gcc against those libraries),
+# in build/aarch64/bin/ and build/aarch64/examples/.
+ARM64_RUST := aarch64-unknown-linux-gnu
+ARM64_EXAMPLES := $(basename $(notdir $(wildcard examples/*.rs)))
 arm64:
-	root=$$(compat/fetch-arm64-sysroot) && $(MAKE) TARGET=aarch64-unknown-linux-gnu CROSS=aarch64-linux-gnu- \
-		B=$(B)/aarch64 XEN_LIBDIR=$$root/usr/lib/aarch64-linux-gnu all
+	root=$$(compat/fetch-arm64-sysroot) && $(MAKE) TARGET=$(ARM64_RUST) CROSS=aarch64-linux-gnu- \
+		B=$(B)/aarch64 XEN_LIBDIR=$$root/usr/lib/aarch64-linux-gnu all && \
+	lib=$$root/usr/lib/aarch64-linux-gnu && \
+	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
+	RUSTFLAGS="-L$$lib -Clink-arg=-Wl,-rpath-link,$$lib" \
+		$(CARGO) build --release --locked --target $(ARM64_RUST) --bin xengnt --examples
+	mkdir -p $(B)/aarch64/bin $(B)/aarch64/examples
+	cp target/$(ARM64_RUST)/release/xengnt $(B)/aarch64/bin/
+	cp $(ARM64_EXAMPLES:%=target/$(ARM64_RUST)/release/examples/%) $(B)/aarch64/examples/
 
 $(B)/%.pc: pkgconfig/%.pc.in FORCE
 	@mkdir -p $(B)
