@@ -18,8 +18,9 @@ LAB_STATE=/tmp/lab.state
 lab_state_save() {   # what one suite hands on to the next (suite.sh): the guest, the daemons' library
   echo "G='$G' GNAME='$GNAME' DAEMONS='${DAEMONS:-deb}'" > $LAB_STATE
 }
-SYSLIB=/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu
-DEBLIB=/usr/lib/x86_64-linux-gnu/libxengnttab.so.1.2
+MA=$(uname -m)-linux-gnu             # x86_64-linux-gnu, or aarch64-linux-gnu in the Arm lab
+SYSLIB=/usr/lib/$MA:/lib/$MA
+DEBLIB=/usr/lib/$MA/libxengnttab.so.1.2
 OURS=/opt/ours/libxengnttab.so.1
 VCH=$(echo /opt/vchan-ours/libxenvchan.so.*)   # .so.4.17 (Xen 4.17) or .so.4.20
 T=/tests

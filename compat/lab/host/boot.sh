@@ -1,7 +1,9 @@
 #!/bin/bash
-# Boot the stack's Xen with a PV dom0 (the stack's kernel + the lab initramfs) in QEMU TCG.
-# Xen's console is the serial port (-> $W/serial.log); dom0's result stream (dom0/init) is an
-# isa-debugcon device at I/O port 0x6e9 that only dom0 writes (-> $W/stream.log). Prints "BOOT key=value" lines: qemu rc, wall time, the host
+# Boot the stack's Xen with dom0 (the stack's kernel + the lab initramfs) in QEMU TCG: the
+# machine and the command lines are host/arch.sh's (ARCH: amd64, a PV dom0; arm64, Xen for Arm).
+# Xen's console is the serial port (-> $W/serial.log); dom0's result stream (dom0/init) is a
+# device that only dom0 writes (-> $W/stream.log): amd64's isa-debugcon at I/O port 0x6e9,
+# arm64's virtio-serial port. Prints "BOOT key=value" lines: qemu rc, wall time, the host
 # time at which dom0 reached each marker, and the watchdog's verdict.
 # usage: boot.sh <workdir>
 # env:   TIMEOUT (the last resort: QEMU is killed after this many seconds whatever happens; run-lab
@@ -12,6 +14,7 @@
 #        for half this 2-core machine: compat/lab/README.md, "A slow machine")
 set -uo pipefail
 W=$1
+. "$(dirname "$0")/arch.sh"      # ARCH (run-lab exports the stack's): qemu_cmd
 cd "$W"
 LOG=$W/serial.log
 STREAM=$W/stream.log
@@ -19,16 +22,7 @@ TIMEOUT=${TIMEOUT:-7200}
 SMP=${SMP:-2}
 STALL=${STALL:-180}
 SILENCE=${SILENCE:-300}
-KERNEL=$W/vmlinux      # the ELF inside the stack's bzImage (host/build.sh)
-# dom0_vcpus_pin: dom0's vCPU n runs on pCPU n only; the guest suites take vCPU 1 offline and pin
-# the guest to pCPU 1, so no pCPU switches between PV vCPUs (compat/lab/README.md, Traps).
-# guest_loglvl=error: keep Xen's per-guest warnings (e.g. refused grant ops, which we provoke
-# on purpose) off the console; panics are always printed.
-# com1 in poll mode (irq 0): Xen 4.20 bounds its UART interrupt handler and, when the TCG host is
-# too slow for it, prints "(XEN) uart interrupt taking more than 4ms, switched to polling".
-XEN_ARGS="console=com1 com1=115200,8n1,0x3f8,0 dom0_mem=1024M,max:1024M dom0_max_vcpus=$SMP dom0_vcpus_pin loglvl=warning guest_loglvl=error noreboot"
-DOM0_ARGS="console=hvc0 earlyprintk=xen"   # no commas: QEMU splits -initrd on ','
-[ -n "${LAB_BOOT:-}" ] && DOM0_ARGS="$DOM0_ARGS lab_boot=$LAB_BOOT"   # run-lab boots again after an emulator fault
+KERNEL=$W/vmlinux      # dom0's kernel: the ELF inside the stack's bzImage, or arm64's Image (host/build.sh)
 start=$(date +%s.%N)
 el() { awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}'; }
 BAD='Panic on CPU|Dom0 crashed|Manual reset required|Reboot disabled|Kernel panic|^\s*(\[ *[0-9.]+\] )?(BUG:|Oops)'
@@ -54,12 +48,8 @@ in_group() {   # in_group cmd... &: becomes cmd, in QEMU's cgroup if there is on
 
 boot_once() {
   rm -f "$LOG" "$STREAM" "$W/boot.stalled"; : > "$LOG"; : > "$STREAM"
-  # -cpu max without SMAP: with SMAP the PV dom0 dies in create_bounce_frame (xenlab trap list)
-  in_group timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -machine pc -accel tcg,thread=multi -cpu max,-smap \
-    -smp "$SMP" -m "${MEM:-2048}" -display none -monitor none -no-reboot \
-    -serial file:"$LOG" -chardev file,id=stream,path="$STREAM" -device isa-debugcon,iobase=0x6e9,chardev=stream \
-    -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-    -kernel xen -append "$XEN_ARGS" -initrd "$KERNEL $DOM0_ARGS,initrd.cpio.gz" &
+  qemu_cmd "$LOG" "$STREAM" xen "$KERNEL" initrd.cpio.gz "$SMP" "${MEM:-2048}"
+  in_group timeout -k 5 "$TIMEOUT" "${QEMU[@]}" &
   QPID=$!
   # The watchdog reads only what the two logs gained since its last look, every 2 s: a Xen
   # panic or dom0 crash ends the run at once; so does silence on both once dom0 runs

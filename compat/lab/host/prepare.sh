@@ -1,13 +1,15 @@
 #!/bin/bash
 # Host preparation: install tools, download the stack's Xen + kernel + runtime debs (cached),
 # extract them into $W/root. Idempotent; re-runs reuse the cache.
-# usage: DIST=<bookworm|trixie> KERNEL_META=<package> prepare.sh <workdir> <cachedir>
+# usage: DIST=<bookworm|trixie> KERNEL_META=<package> [ARCH=<amd64|arm64>] prepare.sh <workdir> <cachedir>
 set -euo pipefail
 W=$1 C=$(mkdir -p "$2" && cd "$2" && pwd)   # absolute: apt reads relative Dir:: paths from /
 export DEBIAN_FRONTEND=noninteractive
-# qemu-system-x86: the TCG machine; the libpixman..zlib1g line: the host copies of what Debian's
-# qemu-system-xen needs, found by ldd when dom0's initramfs is built (the guest's disk backend)
-PKGS="qemu-system-x86 busybox-static cpio gcc make libc6-dev libxen-dev dpkg-dev pkgconf xz-utils zstd
+. "$(dirname "$0")/arch.sh"                 # ARCH: HOST_PKGS, MA
+# HOST_PKGS: the TCG machine (and arm64's cross compiler); busybox-static: amd64's dom0 shell, and
+# the applet list for arm64's (host/tree.sh); the libpixman..zlib1g line: the host copies of what
+# Debian's qemu-system-xen needs, found by ldd when dom0's initramfs is built (the guest's disk backend)
+PKGS="$HOST_PKGS busybox-static cpio gcc make libc6-dev libxen-dev dpkg-dev pkgconf xz-utils zstd
  libpixman-1-0 libspice-server1 libjpeg62-turbo libusb-1.0-0 libfdt1 libglib2.0-0 zlib1g"
 need=
 for p in $PKGS; do dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need="$need $p"; done
@@ -24,12 +26,15 @@ fi
 # The stack (compat/lab/stacks/<name>, passed on by run-lab): DIST is bookworm (the host's own
 # archive and sources) or trixie (a separate apt configuration in $C/apt-trixie,
 # compat/private-apt.sh; the machine's sources stay as they are); KERNEL_META names the kernel
-# metapackage.
+# metapackage. ARCH=arm64 takes bookworm's arm64 debs (with bookworm-updates and -security, as the
+# host's sources have them) through a separate apt configuration in $C/apt-arm64.
 DIST=${DIST:?} KERNEL_META=${KERNEL_META:?}
 . "$(dirname "$0")/../../private-apt.sh"     # private_apt, apt_download
 APT=()
 case $DIST in
-  bookworm) XV=4.17 ;;
+  bookworm)
+    XV=4.17
+    [ "$ARCH" = amd64 ] || private_apt "$C/apt-$ARCH" bookworm "$ARCH" updates ;;
   trixie)
     XV=4.20
     private_apt "$C/apt-trixie" trixie ;;
@@ -41,18 +46,22 @@ KPKG=$(kpkg)
 [ -n "$KPKG" ] || { echo "cannot resolve $KERNEL_META" >&2; exit 1; }
 # qemu-system-xen: /usr/libexec/xen-qemu-system-i386, the guest's qdisk backend; qemu-system-data:
 # the keymap libxl makes QEMU load (-vnc none -k en-us) even for a PV guest
-DEBS="xen-hypervisor-$XV-amd64 $KPKG xen-utils-$XV xen-utils-common xenstore-utils libxengnttab1
+DEBS="xen-hypervisor-$XV-$ARCH $KPKG xen-utils-$XV xen-utils-common xenstore-utils libxengnttab1
  libxenevtchn1 libxenstore4 libxentoollog1 libxentoolcore1 libxencall1 libxenforeignmemory1
- libxendevicemodel1 libxenmisc$XV libxenhypfs1 libyajl2 qemu-system-xen qemu-system-data"
+ libxendevicemodel1 libxenmisc$XV libxenhypfs1 libyajl2"
+# amd64: the guest's disk backend. arm64 (no guest suite yet): dom0's busybox (the host's is
+# x86) and Debian's arm64 header and libraries to cross-compile dom0's programs against
+if [ "$ARCH" = amd64 ]; then DEBS="$DEBS qemu-system-xen qemu-system-data"; else DEBS="$DEBS busybox-static libxen-dev"; fi
 # trixie's Xen libraries need glibc 2.38 and its QEMU trixie's glib & co, so the stack brings its
 # own userland libraries: every library package (lib*, zlib1g) in the dependency closure of the
-# Xen packages, as apt resolves it for an empty system. bookworm's come from the host.
-if [ "$DIST" = trixie ]; then
+# Xen packages, as apt resolves it for an empty system. bookworm's come from the host (amd64),
+# and the same way as trixie's for arm64 (the host's glibc is x86).
+if [ "$DIST" = trixie ] || [ "$ARCH" != amd64 ]; then
   DEBS=$({ echo $DEBS | tr ' ' '\n'; apt-get "${APT[@]}" install -s --no-install-recommends $DEBS 2>/dev/null |
           awk '/^Inst (lib|zlib1g)/ {print $2}'; } | sort -u | tr '\n' ' ')
 fi
 N=$(echo $DEBS | wc -w)
-KEY=$(echo $DIST $DEBS | md5sum | cut -c1-12)
+KEY=$(echo $DIST $DEBS | md5sum | cut -c1-12)    # arm64's names its packages ($KPKG, -arm64)
 DD=$C/debs/$DIST-$KEY       # one folder per stack: switching stacks reuses each one's cache
 mkdir -p "$DD"
 if [ ! -f "$DD/.done" ]; then
@@ -62,9 +71,10 @@ fi
 if [ ! -f "$W/root/.done-$KEY" ]; then
   rm -rf "$W/root"; mkdir -p "$W/root"
   for d in "$DD"/*.deb; do dpkg -x "$d" "$W/root"; done
-  zcat "$W/root/boot/xen-$XV-amd64.gz" > "$W/xen"
+  if [ "$ARCH" = amd64 ]; then zcat "$W/root/boot/xen-$XV-amd64.gz" > "$W/xen"
+  else cp "$W/root/boot/xen-$XV-$ARCH" "$W/xen"; fi     # Xen for Arm: an uncompressed Image
   touch "$W/root/.done-$KEY"
 fi
 ln -sfn "$DD" "$W/debs"      # the stack's debs, for the suites' build files
-echo "xen: $XV ($DIST, $N debs)"
+echo "xen: $XV ($DIST $ARCH, $N debs)"
 echo "kernel: $KPKG"

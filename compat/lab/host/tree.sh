@@ -1,20 +1,30 @@
 # tree.sh - helpers that build an initramfs tree, for dom0's (host/build.sh) and the guest's
-# (host/guest.sh). Sourced; needs R (the extracted debs) and LA (/usr/lib/x86_64-linux-gnu).
+# (host/guest.sh). Sourced; needs R (the extracted debs) and ARCH (host/arch.sh, sourced here:
+# MA, LA=/usr/lib/$MA).
 # What differs between the stacks (compat/lab/stacks/) is read from the debs themselves:
 #   XV     the Xen version (4.17, 4.20): the tools' folder /usr/lib/xen-$XV/bin
 #   KMOD   the kernel's module folder (trixie's is under /usr/lib/modules)
 #   LDSO   the dynamic loader that lists and runs the binaries: the stack's own when its debs
-#          bring glibc (trixie's Xen libraries need glibc 2.38), else the host's (bookworm's)
+#          bring glibc (trixie's Xen libraries need glibc 2.38), else the host's (bookworm's);
+#          arm64's cannot run on the host (no qemu-user): its libraries are listed by readelf
+. "$(dirname "${BASH_SOURCE[0]}")/arch.sh"
 XV=$(ls "$R/usr/lib" | sed -n 's/^xen-\([0-9.]*\)$/\1/p' | head -1)
 KMOD=$(ls -d "$R"/lib/modules/* "$R"/usr/lib/modules/* 2>/dev/null | head -1)
-LDSO=$R$LA/ld-linux-x86-64.so.2
-[ -f "$LDSO" ] || LDSO=/lib64/ld-linux-x86-64.so.2
+if [ "$ARCH" = amd64 ]; then
+  LDSO=$R$LA/ld-linux-x86-64.so.2
+  [ -f "$LDSO" ] || LDSO=/lib64/ld-linux-x86-64.so.2
+else
+  LDSO=$R/lib/ld-linux-aarch64.so.1
+fi
 tree_base() {   # tree_base <dir>: busybox and the directory skeleton
   local I=$1 a
   mkdir -p "$I"/{bin,sbin,etc,proc,sys,dev,tmp,run,var/lib,var/log,tests/suites,opt/ours,opt/vchan-ours,usr/bin,usr/sbin} \
-           "$I"/usr/lib/xen-$XV/bin "$I$LA" "$I"/lib/x86_64-linux-gnu "$I"/lib64
+           "$I"/usr/lib/xen-$XV/bin "$I$LA" "$I"/lib/$MA
+  [ "$ARCH" = amd64 ] && mkdir -p "$I"/lib64
   ln -s ../run "$I/var/run"
-  cp /bin/busybox "$I/bin/busybox"
+  # arm64: the stack's busybox-static (the host's is x86), with the applet list of the host's,
+  # the same Debian version of the same package (host/prepare.sh installs it)
+  if [ "$ARCH" = amd64 ]; then cp /bin/busybox "$I/bin/busybox"; else cp "$R/bin/busybox" "$I/bin/busybox"; fi
   for a in $(/bin/busybox --list); do [ -e "$I/bin/$a" ] || ln -s busybox "$I/bin/$a"; done
   # the kernel runs /sbin/poweroff and /sbin/reboot itself (xl shutdown / xl reboot of a PV guest)
   for a in poweroff reboot halt; do ln -s ../bin/busybox "$I/sbin/$a"; done
@@ -39,6 +49,7 @@ tree_xenstore_client() {   # the xenstore client: one multi-call binary
 tree_libs() {   # tree_libs <dir>: Debian's Xen libraries (the reference) + what every ELF file needs
   local I=$1 log=$1.libs
   cp -a "$R$LA"/libxen*.so* "$I$LA/"
+  [ "$ARCH" = amd64 ] || { tree_libs_readelf "$I"; return; }
   # listed by the loader that will run them; a library only the host has is an error when the
   # stack brings its own glibc (it would mix two glibc releases in dom0)
   find "$I" -type f \( -perm -u+x -o -name '*.so*' \) | while read -r f; do
@@ -57,6 +68,30 @@ tree_libs() {   # tree_libs <dir>: Debian's Xen libraries (the reference) + what
   local gccs=$R$LA/libgcc_s.so.1
   [ -f "$gccs" ] || gccs=/lib/x86_64-linux-gnu/libgcc_s.so.1
   cp -Ln "$gccs" "$I$LA/"   # pthread_cancel's unwinder (vchan-socket-proxy), Rust
+}
+tree_libs_readelf() {   # tree_libs_readelf <dir>: the NEEDED closure of every ELF file in <dir>,
+  # found in the stack's debs only (arm64: every library comes from the stack), by readelf
+  local I=$1 log=$1.libs f n d src added=1 pass=0
+  : > "$log"
+  while [ $added = 1 ] && [ $pass -lt 20 ]; do
+    added=0 pass=$((pass + 1))
+    for f in $(find "$I" -type f \( -perm -u+x -o -name '*.so*' \)); do
+      for n in $(readelf -d "$f" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'); do
+        { [ -e "$I$LA/$n" ] || [ "/lib/$n" = "${LDSO#$R}" ]; } && continue
+        src=
+        for d in "$R$LA" "$R/lib/$MA"; do [ -e "$d/$n" ] && { src=$d/$n; break; }; done
+        if [ -z "$src" ]; then grep -q "^$n " "$log" || echo "$n not found (needed by ${f#$I})" >> "$log"; continue; fi
+        cp -L "$src" "$I$LA/$n"; added=1; echo "$n => $src (needed by ${f#$I})" >> "$log"
+      done
+    done
+  done
+  if grep -q 'not found' "$log"; then echo "FAIL build/initramfs-libs: $(grep -m2 'not found' "$log" | tr '\n' ' ')"; return 1; fi
+  cp -L "$LDSO" "$I/lib/$(basename "$LDSO")"
+  cp -Ln "$R/lib/$MA/libgcc_s.so.1" "$I$LA/"   # dlopened: pthread_cancel's unwinder, Rust
+}
+dom0_kernel() {   # dom0_kernel <the stack's vmlinuz> <out>: what QEMU gives Xen as dom0's kernel
+  if [ "$ARCH" = amd64 ]; then vmlinux_of "$1" "$2"
+  else cp "$1" "$2"; fi     # arm64's vmlinuz is a plain Image (EFI stub), not compressed
 }
 # vmlinux_of <bzImage> <out>: the kernel's ELF, decompressed on the host once (6.1's payload is
 # xz, 6.12's zstd), so that neither Xen nor xl decompresses it again at every boot under emulation.

@@ -3,7 +3,7 @@
 # budget: 120   (seconds; dom0 stops the suite after that: compat/lab/README.md)
 for c in deb lp pre; do
   got=$(run $c timeout 10 $T/whichlib 2>&1)
-  case $c in deb) want=/usr/lib/x86_64-linux-gnu/libxengnttab.so.1;; *) want=$OURS;; esac
+  case $c in deb) want=/usr/lib/$MA/libxengnttab.so.1;; *) want=$OURS;; esac
   [ "$got" = "$want" ] && r "PASS load/$c: xengnttab_open from $got" || r "FAIL load/$c: got '$got', want '$want'"
 done
 for c in deb lp; do
