@@ -142,7 +142,8 @@ test: deps
 check: deps
 	compat/run-tests check
 
-lab: deps all
+# LAB_STACK=debian12-arm64 (Xen for Arm) tests the aarch64 build: `make lab` builds it too.
+lab: deps all $(if $(filter %-arm64,$(LAB_STACK)),arm64)
 	compat/lab/run-lab
 
 demo: deps all
