@@ -19,7 +19,7 @@ BEGIN {
     nroles = split("pair share map", roles, " ")
     nw = split(want, w, " ")
     for (i = 1; i <= nw; i++) { split(w[i], tc, ":"); addrun(tc[1], tc[2]) }
-    deblib = "^/(usr/)?lib/x86_64-linux-gnu/libxengnttab\\.so"
+    deblib = "^/(usr/)?lib/[a-z0-9_]+-linux-gnu/libxengnttab\\.so"   # x86_64- or aarch64-linux-gnu
 }
 function addrun(t, c) {
     if ((t, c) in isrun) return
