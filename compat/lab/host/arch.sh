@@ -9,7 +9,6 @@
 #   QEMU_OK_RC  QEMU's exit status after a clean end of dom0's /init (amd64: isa-debug-exit's 3;
 #               arm64: 0, dom0's poweroff -f makes Xen call PSCI SYSTEM_OFF: `virt` has no
 #               isa-debug-exit), QEMU_OK_TEXT the console line that must go with it
-#   RUST_TARGET cargo's --target for dom0's Rust programs (empty: the host's; cargo_lab builds them)
 #   OURS_DEFAULT the library under test when OURS_LIB is not set (`make`, `make arm64`)
 #   DOM0_STREAM_MODS kernel modules dom0 loads for its result stream (below), paths below kernel/
 #   qemu_cmd    the QEMU command line: Xen, dom0's kernel and initramfs, the console into <log>,
@@ -23,13 +22,12 @@ case $ARCH in
   amd64)
     MA=x86_64-linux-gnu
     HOST_PKGS="qemu-system-x86"
-    OURS_DEFAULT=build/libxengnttab.so.1.2 DOM0_STREAM_MODS="" RUST_TARGET=""
+    OURS_DEFAULT=build/libxengnttab.so.1.2 DOM0_STREAM_MODS=""
     QEMU_OK_RC=3 QEMU_OK_TEXT="" ;;
   arm64)
     MA=aarch64-linux-gnu
     HOST_PKGS="qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross"
     OURS_DEFAULT=build/aarch64/libxengnttab.so.1.2
-    RUST_TARGET=aarch64-unknown-linux-gnu
     DOM0_STREAM_MODS="drivers/virtio/virtio_mmio drivers/char/virtio_console"
     QEMU_OK_RC=0 QEMU_OK_TEXT="Hardware Dom0 halted" ;;
   *) echo "arch.sh: ARCH must be amd64 or arm64, not '$ARCH'" >&2; return 1 ;;
@@ -40,13 +38,6 @@ cc_lab() {   # cc_lab <gcc args>: compile a program for dom0 (needs R, the stack
   # our install tree must win, host/build.sh checks which xengnttab.h a build used)
   if [ "$ARCH" = amd64 ]; then gcc "$@"
   else aarch64-linux-gnu-gcc "$@" -idirafter "$R/usr/include" -L"$R$LA" -L"$R/lib/$MA" -Wl,-rpath-link,"$R$LA:$R/lib/$MA"; fi
-}
-
-cargo_lab() {   # cargo_lab build <args>: dom0's Rust programs; arm64: cross-linked against the stack's Xen libraries
-  if [ -z "$RUST_TARGET" ]; then cargo "$@"
-  else CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
-       CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-L native=$R$LA -C link-arg=-Wl,-rpath-link,$R$LA:$R/lib/$MA" \
-       cargo "$@" --target "$RUST_TARGET"; fi
 }
 
 # qemu_cmd <log> <stream> <xen> <dom0 kernel> <initrd> <smp> <mem>: sets the array QEMU to the
