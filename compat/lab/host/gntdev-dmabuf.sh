@@ -68,7 +68,13 @@ if [ ! -f "$S/.done" ]; then
   touch "$S/.done"
 fi
 
-# 3. the module, built every time (in <workdir>, from the cached files)
+# 3. the module, built every time (in <workdir>, from the cached files). The kbuild programs are
+# extracted, not installed, so their libraries are the host's: objtool (x86) needs libelf.so.1
+# (and zlib); a host without libelf1 gets it installed, as host/prepare.sh installs its tools
+if ! dpkg-query -W -f '${Status}' libelf1 2>/dev/null | grep -q 'ok installed'; then
+  apt-get install -y --no-install-recommends libelf1 >/dev/null 2>&1 ||
+    { apt-get update >/dev/null && apt-get install -y --no-install-recommends libelf1 >/dev/null; } >&2
+fi
 O=$W/gntdev-dmabuf
 rm -rf "$O"; mkdir -p "$O"
 cp "$S"/{gntdev.c,gntdev-dmabuf.c,gntdev-common.h,gntdev-dmabuf.h} "$O/"
