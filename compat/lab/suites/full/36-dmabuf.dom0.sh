@@ -1,0 +1,60 @@
+# 36-dmabuf: the four dma-buf functions (xengnttab_dmabuf_exp_from_refs, _exp_wait_released,
+# _imp_to_refs, _imp_release) against a gntdev that has them. Debian's xen-gntdev.ko gives ENOTTY
+# for their ioctls, so this suite swaps in the module rebuilt with CONFIG_XEN_GNTDEV_DMABUF
+# (36-dmabuf.build.sh, host/gntdev-dmabuf.sh), loads vgem (the dma-buf exporter for the import
+# test), runs c-tests/dmabuf with Debian's library (deb) and with ours (lp), and puts Debian's
+# gntdev back for the suites after it. xenstored keeps /dev/xen/gntdev open, so each swap stops
+# it and starts it again (a fresh store and xen-init-dom0, as dom0/init does; no guest exists in
+# this suite's place). The raw records go to the host: 36-dmabuf.host.sh checks every record's
+# verdict and the records each platform must have, and compares the two runs record for record.
+# budget: 240   (seconds; dom0 stops the suite after that: compat/lab/README.md)
+D=$T/dmabuf
+KM=/lib/modules/$(uname -r)/kernel/drivers/xen
+dmabuf_handlers() { grep -c 'gntdev_ioctl_dmabuf' /proc/kallsyms; }
+gone_within() {   # gone_within <pid> <seconds>
+  local n=0; while [ -d /proc/$1 ] && [ $n -lt $(($2 * 10)) ]; do usleep 100000; n=$((n + 1)); done; [ ! -d /proc/$1 ]
+}
+swap_gntdev() {   # swap_gntdev <module file>: xenstored stopped, gntdev replaced, xenstored again; prints why not
+  local p
+  p=$(cat /run/xenstored.pid 2>/dev/null)
+  if [ -n "$p" ]; then kill $p 2>/dev/null; gone_within $p 5 || { kill -9 $p; gone_within $p 5; }; fi
+  rm -f /run/xenstored.pid
+  rmmod xen_gntdev 2>/tmp/dmabuf-rmmod.err || echo "rmmod xen_gntdev: $(cat /tmp/dmabuf-rmmod.err) (still open: $(ls -l /proc/[0-9]*/fd 2>/dev/null | grep -c gntdev))"
+  insmod $1 2>/tmp/dmabuf-insmod.err || echo "insmod $1: $(cat /tmp/dmabuf-insmod.err)"
+  [ -c /dev/xen/gntdev ] || echo "no /dev/xen/gntdev after insmod"
+  xenstored --pid-file /run/xenstored.pid >/tmp/xenstored-dmabuf.out 2>&1
+  usleep 500000
+  timeout 60 xen-init-dom0 >/tmp/xen-init-dom0-dmabuf.out 2>&1 && timeout 10 xenstore-read /local/domain/0/domid >/dev/null ||
+    echo "xenstored or xen-init-dom0: $(tail -2 /tmp/xen-init-dom0-dmabuf.out /tmp/xenstored-dmabuf.out | tr '\n' ' ')"
+}
+
+n=$(dmabuf_handlers)
+[ "$n" = 0 ] && r "PASS dmabuf/module/debian: Debian's xen-gntdev has no dma-buf ioctls (none in kallsyms)" ||
+  r "FAIL dmabuf/module/debian: $n dma-buf handlers in kallsyms before the swap"
+why=$(swap_gntdev $D/xen-gntdev.ko)
+n=$(dmabuf_handlers)
+[ -z "$why" ] && [ "$n" -ge 4 ] &&
+  r "PASS dmabuf/module/rebuilt: xen-gntdev.ko with dma-buf loaded ($n handlers in kallsyms: $(grep -o 'gntdev_ioctl_dmabuf_[a-z_]*' /proc/kallsyms | sed 's/gntdev_ioctl_dmabuf_//' | sort | tr '\n' ' ')), xenstored and xen-init-dom0 again" ||
+  r "FAIL dmabuf/module/rebuilt: ${why:-only $n dma-buf handlers in kallsyms}"
+ok=1
+for m in drm drm_shmem_helper vgem; do insmod $D/$m.ko 2>>/tmp/dmabuf-vgem.err || ok=0; done
+[ $ok = 1 ] && ls /dev/dri/card* >/dev/null 2>&1 && r "PASS dmabuf/vgem: drm, drm_shmem_helper, vgem loaded: $(ls /dev/dri | tr '\n' ' ')" ||
+  r "FAIL dmabuf/vgem: $(cat /tmp/dmabuf-vgem.err 2>/dev/null | tr '\n' ' ') /dev/dri: $(ls /dev/dri 2>&1 | tr '\n' ' ')"
+
+for c in deb lp; do
+  s=$(up)
+  run $c timeout 120 $D/dmabuf > /tmp/dmabuf-$c.out 2>&1
+  rc=$?
+  echo "SHOW TIMING dmabuf/$c: $(since $s)s" >> /tmp/raw
+  sed "s/^/@@dmabuf $c /" /tmp/dmabuf-$c.out >> /tmp/raw
+  echo "@@dmabuf-rc $c $rc" >> /tmp/raw
+done
+dmesg | grep -i -e gntdev -e dma-buf -e dmabuf -e vgem | tail -8 | sed 's/^/SHOW DMABUF-KLOG| /' >> /tmp/raw
+
+# Debian's module back for the suites after this one (vgem and drm out too)
+for m in vgem drm_shmem_helper drm; do rmmod $m 2>/dev/null; done
+why=$(swap_gntdev $KM/xen-gntdev.ko)
+n=$(dmabuf_handlers)
+[ -z "$why" ] && [ "$n" = 0 ] && ! grep -q '^vgem ' /proc/modules &&
+  r "PASS dmabuf/module/restored: Debian's xen-gntdev back, vgem unloaded, xenstored and xen-init-dom0 again" ||
+  r "FAIL dmabuf/module/restored: ${why:-$n dma-buf handlers in kallsyms} $(grep -e '^vgem ' -e '^drm ' /proc/modules | cut -d' ' -f1 | tr '\n' ' ')"
