@@ -85,6 +85,7 @@ cp "$REPO/compat/lab/dom0/lib.sh" "$REPO/compat/lab/dom0/suite.sh" "$I/tests/"
 cp $(suite_files dom0.sh) "$I/tests/suites/"
 chmod +x "$I/init"
 echo "$MODE" > "$I/etc/labmode"
+echo "$DOM0_STREAM_MODS" > "$I/etc/lab-stream-modules"   # dom0/init loads them for its stream
 # a suite that needs the second domain sets GUEST=1 in its build file: the guest's kernel and
 # initramfs, xl, xenconsoled and Debian's QEMU for its disk go into dom0's tree
 if [ -n "${GUEST:-}" ]; then . "$REPO/compat/lab/host/guest.sh"; fi
