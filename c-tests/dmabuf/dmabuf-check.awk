@@ -8,36 +8,49 @@
 #                              program left out cannot pass by its absence)
 #   dmabuf/diff/<section>      ours record for record equal to Debian's (text and attached
 #                              library log lines), every section
-# usage: awk -v platform=auto-translated|pv -f dmabuf-check.awk raw.txt
+# usage: awk -v platform=auto-translated|pv [-v part=to-guest|in-guest -v tag=<tag>] -f dmabuf-check.awk raw.txt
+# part: the runs across domains (78-xdmabuf): dom0's `dmabuf to-guest`, or the guest's `dmabuf
+# in-guest` and `in-guest-gone` (their outputs one after the other); tag: the raw lines' and the
+# results' name ("@@<tag> <lib> <line>", "<tag>/<lib>/<id>"), dmabuf unless given.
 function section(id,    t) { t = id; sub(/\..*/, "", t); return t }
 BEGIN {
-    # the records both platforms must have (export: rc=0 on Arm, EINVAL on a PV dom0)
-    split("setup exp.none exp.wc exp.coherent err.exp-wc+coherent err.exp-count0 err.exp-count-past-limit " \
-          "err.exp-bad-ref err.exp-wrong-domid exp.shared-pages-intact imp.vgem imp.to-refs imp.bytes " \
-          "imp.bytes-other-handle err.imp-release-other-handle imp.release imp.refs-gone imp.release-again " \
-          "imp.dmabuf-intact imp.twice imp.twice.releases err.imp-count0 err.imp-count-short " \
-          "err.imp-count-past-buffer err.imp-count-past-limit err.imp-fd-not-open err.imp-not-a-dmabuf " \
-          "err.imp-release-never-imported err.imp-wrong-domid err.imp-wrong-domid.dom0-map " \
-          "err.imp-wrong-domid.release close.import close.handle close.import-refs-gone close.no-fd-left " \
-          "shared-pages-intact", common, " ")
-    for (i in common) want[common[i]] = 1
-    if (platform == "auto-translated") {
-        split("is-dmabuf reimport bytes imp-release released", sub_, " ")
-        split("none wc coherent", fl, " ")
-        for (i in fl) for (j in sub_) want["exp." fl[i] "." sub_[j]] = 1
-        split("wait.held wait.other-handle wait.importer.import wait.importer.held wait.importer.release " \
-              "wait.importer.released wait.across-close wait.after-release wait.after-release.raw-ioctl " \
-              "wait.never-open-fd wait.not-a-dmabuf close.export close.export-still-a-dmabuf", xl, " ")
-        for (i in xl) want[xl[i]] = 1
+    if (tag == "") tag = "dmabuf"
+    raw = "@@" tag " "; rawrc = "@@" tag "-rc "
+    if (part != "") {   # across domains: the same records on both platforms
+        if (part == "to-guest")
+            split("xd.dom0.open xd.dom0.vgem xd.dom0.import xd.dom0.guest-wrote xd.dom0.release xd.dom0.end xd.dom0.no-fd-left", xd, " ")
+        else
+            split("xd.guest.open xd.guest.map xd.guest.bytes xd.guest.write xd.guest.unmap xd.gone.open xd.gone.map", xd, " ")
+        for (i in xd) want[xd[i]] = 1
+    } else {
+        # the records both platforms must have (export: rc=0 on Arm, EINVAL on a PV dom0)
+        split("setup exp.none exp.wc exp.coherent err.exp-wc+coherent err.exp-count0 err.exp-count-past-limit " \
+              "err.exp-bad-ref err.exp-wrong-domid exp.shared-pages-intact imp.vgem imp.to-refs imp.bytes " \
+              "imp.bytes-other-handle err.imp-release-other-handle imp.release imp.refs-gone imp.release-again " \
+              "imp.dmabuf-intact imp.twice imp.twice.releases err.imp-count0 err.imp-count-short " \
+              "err.imp-count-past-buffer err.imp-count-past-limit err.imp-fd-not-open err.imp-not-a-dmabuf " \
+              "err.imp-release-never-imported err.imp-wrong-domid err.imp-wrong-domid.dom0-map " \
+              "err.imp-wrong-domid.release close.import close.handle close.import-refs-gone close.no-fd-left " \
+              "shared-pages-intact", common, " ")
+        for (i in common) want[common[i]] = 1
+        if (platform == "auto-translated") {
+            split("is-dmabuf reimport bytes imp-release released", sub_, " ")
+            split("none wc coherent", fl, " ")
+            for (i in fl) for (j in sub_) want["exp." fl[i] "." sub_[j]] = 1
+            split("wait.held wait.other-handle wait.importer.import wait.importer.held wait.importer.release " \
+                  "wait.importer.released wait.across-close wait.after-release wait.after-release.raw-ioctl " \
+                  "wait.never-open-fd wait.not-a-dmabuf close.export close.export-still-a-dmabuf", xl, " ")
+            for (i in xl) want[xl[i]] = 1
+        }
     }
 }
-/^@@dmabuf-rc / { rc[$2] = $3; next }
-/^@@dmabuf / {
+index($0, rawrc) == 1 { if ($3 != "0" || !($2 in rc)) rc[$2] = $3; next }   # several runs: the first failing status
+index($0, raw) == 1 {
     lib = $2
     line = substr($0, length($1) + length($2) + 3)
-    if (line ~ /^BEGIN dmabuf/) { began[lib] = 1; next }
-    if (line ~ /^END dmabuf$/) { ended[lib] = 1; next }
-    if (line ~ /^END dmabuf/) { aborted[lib] = line; next }
+    if (line ~ /^BEGIN /) { began[lib] = 1; next }
+    if (line ~ /^END [^ ]+$/) { ended[lib] = 1; next }
+    if (line ~ /^END /) { aborted[lib] = line; next }
     if (line ~ /^PLATFORM /) { plat[lib] = substr(line, 10); next }
     if (line ~ /^LIB /) { libfile[lib] = substr(line, 5); next }
     if (line ~ /^    (log|logger)\| /) {        # the library's log lines, of the record before
@@ -60,24 +73,24 @@ END {
     name["deb"] = "deb"; name["lp"] = "ours"
     for (k = 1; k <= 2; k++) {
         L = libs[k]; N = name[L]
-        if (!began[L]) { print "FAIL dmabuf/" N "/complete: no output (the program did not start)"; continue }
+        if (!began[L]) { print "FAIL " tag "/" N "/complete: no output (the program did not start)"; continue }
         for (i = 1; i <= n[L]; i++) {
             id = order[L, i]
-            if (verdict[L, id] == "ok") print "PASS dmabuf/" N "/" id
-            else if (verdict[L, id] == "bad") print "FAIL dmabuf/" N "/" id ": " why[L, id]
+            if (verdict[L, id] == "ok") print "PASS " tag "/" N "/" id
+            else if (verdict[L, id] == "bad") print "FAIL " tag "/" N "/" id ": " why[L, id]
         }
-        if (ended[L] && rc[L] == "0") print "PASS dmabuf/" N "/complete"
-        else print "FAIL dmabuf/" N "/complete: " (ended[L] ? "END seen" : aborted[L] != "" ? aborted[L] : "no END") ", exit status " rc[L]
-        if (plat[L] == platform) print "PASS dmabuf/" N "/platform: " plat[L]
-        else print "FAIL dmabuf/" N "/platform: the program saw '" plat[L] "', this architecture's dom0 is " platform
+        if (ended[L] && rc[L] == "0") print "PASS " tag "/" N "/complete"
+        else print "FAIL " tag "/" N "/complete: " (ended[L] ? "END seen" : aborted[L] != "" ? aborted[L] : "no END") ", exit status " rc[L]
+        if (plat[L] == platform) print "PASS " tag "/" N "/platform: " plat[L]
+        else print "FAIL " tag "/" N "/platform: the program saw '" plat[L] "', this architecture's dom0 is " platform
         f = libfile[L]
-        if (L == "deb" && f ~ /\/lib\/[a-z0-9_]+-linux-gnu\/libxengnttab\.so\.1$/) print "PASS dmabuf/" N "/library: " f
-        else if (L == "lp" && f == "/opt/ours/libxengnttab.so.1") print "PASS dmabuf/" N "/library: " f
-        else print "FAIL dmabuf/" N "/library: xengnttab_open came from '" f "'"
+        if (L == "deb" && f ~ /\/lib\/[a-z0-9_]+-linux-gnu\/libxengnttab\.so\.1$/) print "PASS " tag "/" N "/library: " f
+        else if (L == "lp" && f == "/opt/ours/libxengnttab.so.1") print "PASS " tag "/" N "/library: " f
+        else print "FAIL " tag "/" N "/library: xengnttab_open came from '" f "'"
         missing = ""; nm = 0; nw = 0
         for (id in want) { nw++; if (!((L, id) in text)) { missing = missing " " id; nm++ } }
-        if (nm) print "FAIL dmabuf/" N "/required: " nm " of the " nw " records a " platform " dom0 must print are missing:" missing
-        else print "PASS dmabuf/" N "/required: all " nw " records a " platform " dom0 must print"
+        if (nm) print "FAIL " tag "/" N "/required: " nm " of the " nw " records a " platform " " (part == "in-guest" ? "guest" : "dom0") " must print are missing:" missing
+        else print "PASS " tag "/" N "/required: all " nw " records a " platform " " (part == "in-guest" ? "guest" : "dom0") " must print"
     }
     # ours against Debian's, section by section, in Debian's record order, then ours' extra ones
     for (k = 1; k <= 2; k++) for (i = 1; i <= n[libs[k]]; i++) {
@@ -94,8 +107,8 @@ END {
             bad++
             detail = detail "\n    deb : " d "\n    ours: " o
         }
-        if (bad) print "FAIL dmabuf/diff/" s ": " bad " record(s) differ" detail
-        else print "PASS dmabuf/diff/" s ": " same " record(s) identical"
+        if (bad) print "FAIL " tag "/diff/" s ": " bad " record(s) differ" detail
+        else print "PASS " tag "/diff/" s ": " same " record(s) identical"
     }
-    if (!ns) print "FAIL dmabuf/diff: no records to compare"
+    if (!ns) print "FAIL " tag "/diff: no records to compare"
 }

@@ -29,7 +29,18 @@
  * Two lines are not records: "PLATFORM auto-translated|pv" and "LIB <path>" (which file the
  * dynamic linker bound xengnttab_open to), for the checker.
  * usage: dmabuf        (needs /dev/xen/gntdev, /dev/xen/gntalloc and vgem's /dev/dri/card*)
- * Exit status 0 once it reached its end (verdicts are in the records). */
+ *
+ * Across domains (lab suite 78-xdmabuf; dom0 runs the first, the guest the other two, the suite
+ * relays the refs and the steps):
+ *   dmabuf to-guest <domid> <dir>    xd.dom0.*: import a vgem buffer (dom0's, bytes of seed 5) to
+ *                                    N refs for <domid>, write them to <dir>/refs; once <dir>/written
+ *                                    exists the buffer must hold what the guest wrote (seed 6);
+ *                                    imp_release, <dir>/released; wait for <dir>/end, close
+ *   dmabuf in-guest <domid> <ref>... xd.guest.*: map the N refs of <domid> (one batch), bytes of
+ *                                    seed 5, write seed 6 through the mapping, unmap
+ *   dmabuf in-guest-gone <domid> <ref>...  xd.gone.*: after the release the refs no longer map
+ * Each waits 120 s at most for its file (a missing step is a [BAD] record, never a hang).
+ * Exit status 0 once it reached its end (verdicts are in the records), 2 for bad usage. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -439,8 +450,103 @@ static void t_import(void)
     close(card);
 }
 
-int main(void)
+/* ------------------------------------------------------------------ across domains */
+static int appears(const char *dir, const char *name)   /* waits 120 s at most for <dir>/<name> */
 {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    for (int i = 0; i < 1200; i++) { if (access(path, F_OK) == 0) return 1; usleep(100000); }
+    return 0;
+}
+static void touch(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (f) { fputs(text, f); fclose(f); }
+}
+static void to_guest(uint32_t domid, const char *dir)
+{
+    uint8_t *bm = NULL;
+    uint32_t r[N] = { 0 };
+    char line[N * 12] = "";
+    int fds0 = proc_open_fds();
+    int card = vgem_card();
+    int bfd = card < 0 ? -1 : vgem_buffer(card, &bm);
+    rec("xd.dom0.vgem", bfd >= 0, "no vgem buffer", "a vgem buffer of %d pages: %s", N, bfd >= 0 ? "ok" : "none");
+    if (bfd < 0) return;
+    fill(bm, 5);
+    int rc = xengnttab_dmabuf_imp_to_refs(gt, domid, (uint32_t)bfd, N, r);
+    rec("xd.dom0.import", rc == 0, NULL, "imp_to_refs of the buffer for the guest: rc=%d/%s", rc, en(rc ? errno : 0));
+    for (int i = 0; i < N; i++) snprintf(line + strlen(line), sizeof line - strlen(line), "%u ", r[i]);
+    strcat(line, "\n");
+    touch(dir, "refs", rc == 0 ? line : "import-failed\n");
+    int came = appears(dir, "written");
+    rec("xd.dom0.guest-wrote", came && holds(bm, 6), came ? "the buffer lacks the guest's bytes" : "no <dir>/written in 120 s",
+        "the buffer, read through its own mmap after the guest wrote through its mapping: %s",
+        !came ? "never told" : holds(bm, 6) ? "the guest's bytes" : "OTHER bytes");
+    if (rc == 0) {
+        rc = xengnttab_dmabuf_imp_release(gt, (uint32_t)bfd);
+        rec("xd.dom0.release", rc == 0, NULL, "imp_release: rc=%d/%s", rc, en(rc ? errno : 0));
+    }
+    touch(dir, "released", "\n");
+    came = appears(dir, "end");
+    rec("xd.dom0.end", came, "no <dir>/end in 120 s", "the guest's checks ended: %s", came ? "yes" : "no");
+    munmap(bm, SZ);
+    close(bfd);
+    close(card);
+    rec("xd.dom0.no-fd-left", proc_open_fds() == fds0, NULL, "open fds before and after: %s",
+        proc_open_fds() == fds0 ? "same" : "DIFFER");
+}
+static void in_guest(uint32_t domid, char **args, int gone)
+{
+    uint32_t r[N];
+    for (int i = 0; i < N; i++) r[i] = (uint32_t)strtoul(args[i], NULL, 0);
+    errno = 0;
+    volatile uint8_t *p = xengnttab_map_domain_grant_refs(gt, N, domid, r, PROT_READ | PROT_WRITE);
+    int e = errno;
+    if (gone) {
+        rec("xd.gone.map", p == NULL, "the released refs still map", "map of the %d refs after dom0's imp_release: %s", N, pres((void *)p, e));
+        if (p) xengnttab_unmap(gt, (void *)p, N);
+        return;
+    }
+    rec("xd.guest.map", p != NULL, NULL, "map of dom0's %d refs (one batch): %s", N, pres((void *)p, e));
+    if (!p) return;
+    int same = holds(p, 5);
+    rec("xd.guest.bytes", same, "not the vgem buffer's bytes", "the mapping shows dom0's vgem buffer: %s", same ? "yes" : "NO");
+    fill(p, 6);
+    rec("xd.guest.write", holds(p, 6), NULL, "wrote seed 6 through the mapping: %s", holds(p, 6) ? "reads back" : "LOST");
+    int rc = xengnttab_unmap(gt, (void *)p, N);
+    rec("xd.guest.unmap", rc == 0, NULL, "unmap: rc=%d/%s", rc, en(rc ? errno : 0));
+}
+static int across_domains(int argc, char **argv)
+{
+    char *e;
+    unsigned long d = argc >= 3 ? strtoul(argv[2], &e, 0) : 0;
+    int to = !strcmp(argv[1], "to-guest") && argc == 4;
+    int in = !strcmp(argv[1], "in-guest") && argc == 3 + N, gone = !strcmp(argv[1], "in-guest-gone") && argc == 3 + N;
+    if (argc < 3 || *e || d > 0x7FEF || !(to || in || gone)) {
+        fprintf(stderr, "usage: dmabuf [to-guest <domid> <dir> | in-guest <domid> <%d refs> | in-guest-gone <domid> <%d refs>]\n", N, N);
+        return 2;
+    }
+    log_capture_init();
+    printf("BEGIN dmabuf-%s\n", argv[1]);
+    printf("PLATFORM %s\n", auto_translated() ? "auto-translated" : "pv");
+    Dl_info dl;
+    printf("LIB %s\n", dladdr((void *)xengnttab_open, &dl) && dl.dli_fname ? dl.dli_fname : "?");
+    gt = xengnttab_open(NULL, 0);
+    rec(to ? "xd.dom0.open" : gone ? "xd.gone.open" : "xd.guest.open", gt != NULL, NULL, "xengnttab_open: %s", pres(gt, errno));
+    if (!gt) { printf("END dmabuf-%s (aborted)\n", argv[1]); return 1; }
+    if (to) to_guest((uint32_t)d, argv[3]);
+    else in_guest((uint32_t)d, argv + 3, gone);
+    xengnttab_close(gt);
+    printf("END dmabuf-%s\n", argv[1]);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1) return across_domains(argc, argv);
     log_capture_init();
     printf("BEGIN dmabuf\n");
     xlat = auto_translated();

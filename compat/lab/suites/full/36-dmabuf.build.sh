@@ -5,9 +5,11 @@
 #                   of that version into .cache/lab/kernel at build time)
 #   drm.ko drm_shmem_helper.ko vgem.ko   the stack's own modules (CONFIG_DRM_VGEM=m): vgem is
 #                   the dma-buf exporter whose buffers the import test grants
+#   dmabuf-lib.sh   the suites' module swap and vgem (compat/lab/dom0)
 #   dmabuf          c-tests/dmabuf, compiled ONCE against OUR header (include/xengnttab.h) and
 #                   linked to Debian's library (the SONAME), run with both in dom0
 mkdir -p "$B/tests/dmabuf"
+cp "$REPO/compat/lab/dom0/dmabuf-lib.sh" "$B/tests/dmabuf/"   # the module swap and vgem, for 36 and 78
 "$REPO/compat/lab/host/gntdev-dmabuf.sh" "$W" "$REPO" "$B/tests/dmabuf/xen-gntdev.ko" > "$B/gntdev-dmabuf.log" 2>&1
 res $? gntdev-dmabuf-module "$(grep -v '^INFO' "$B/gntdev-dmabuf.log" | tail -4 | tr '\n' ' ')"
 grep '^INFO' "$B/gntdev-dmabuf.log"

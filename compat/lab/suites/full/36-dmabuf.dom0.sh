@@ -8,38 +8,19 @@
 # this suite's place). The raw records go to the host: 36-dmabuf.host.sh checks every record's
 # verdict and the records each platform must have, and compares the two runs record for record.
 # budget: 240   (seconds; dom0 stops the suite after that: compat/lab/README.md)
-D=$T/dmabuf
-KM=/lib/modules/$(uname -r)/kernel/drivers/xen
-dmabuf_handlers() { grep -c 'gntdev_ioctl_dmabuf' /proc/kallsyms; }
-gone_within() {   # gone_within <pid> <seconds>
-  local n=0; while [ -d /proc/$1 ] && [ $n -lt $(($2 * 10)) ]; do usleep 100000; n=$((n + 1)); done; [ ! -d /proc/$1 ]
-}
-swap_gntdev() {   # swap_gntdev <module file>: xenstored stopped, gntdev replaced, xenstored again; prints why not
-  local p
-  p=$(cat /run/xenstored.pid 2>/dev/null)
-  if [ -n "$p" ]; then kill $p 2>/dev/null; gone_within $p 5 || { kill -9 $p; gone_within $p 5; }; fi
-  rm -f /run/xenstored.pid
-  rmmod xen_gntdev 2>/tmp/dmabuf-rmmod.err || echo "rmmod xen_gntdev: $(cat /tmp/dmabuf-rmmod.err) (still open: $(ls -l /proc/[0-9]*/fd 2>/dev/null | grep -c gntdev))"
-  insmod $1 2>/tmp/dmabuf-insmod.err || echo "insmod $1: $(cat /tmp/dmabuf-insmod.err)"
-  [ -c /dev/xen/gntdev ] || echo "no /dev/xen/gntdev after insmod"
-  xenstored --pid-file /run/xenstored.pid >/tmp/xenstored-dmabuf.out 2>&1
-  usleep 500000
-  timeout 60 xen-init-dom0 >/tmp/xen-init-dom0-dmabuf.out 2>&1 && timeout 10 xenstore-read /local/domain/0/domid >/dev/null ||
-    echo "xenstored or xen-init-dom0: $(tail -2 /tmp/xen-init-dom0-dmabuf.out /tmp/xenstored-dmabuf.out | tr '\n' ' ')"
-}
+. $T/dmabuf/dmabuf-lib.sh          # D, KM, the module swap, vgem
 
 n=$(dmabuf_handlers)
 [ "$n" = 0 ] && r "PASS dmabuf/module/debian: Debian's xen-gntdev has no dma-buf ioctls (none in kallsyms)" ||
   r "FAIL dmabuf/module/debian: $n dma-buf handlers in kallsyms before the swap"
-why=$(swap_gntdev $D/xen-gntdev.ko)
+why=$(gntdev_replace $D/xen-gntdev.ko; xenstored_again)
 n=$(dmabuf_handlers)
 [ -z "$why" ] && [ "$n" -ge 4 ] &&
   r "PASS dmabuf/module/rebuilt: xen-gntdev.ko with dma-buf loaded ($n handlers in kallsyms: $(grep -o 'gntdev_ioctl_dmabuf_[a-z_]*' /proc/kallsyms | sed 's/gntdev_ioctl_dmabuf_//' | sort | tr '\n' ' ')), xenstored and xen-init-dom0 again" ||
   r "FAIL dmabuf/module/rebuilt: ${why:-only $n dma-buf handlers in kallsyms}"
-ok=1
-for m in drm drm_shmem_helper vgem; do insmod $D/$m.ko 2>>/tmp/dmabuf-vgem.err || ok=0; done
-[ $ok = 1 ] && ls /dev/dri/card* >/dev/null 2>&1 && r "PASS dmabuf/vgem: drm, drm_shmem_helper, vgem loaded: $(ls /dev/dri | tr '\n' ' ')" ||
-  r "FAIL dmabuf/vgem: $(cat /tmp/dmabuf-vgem.err 2>/dev/null | tr '\n' ' ') /dev/dri: $(ls /dev/dri 2>&1 | tr '\n' ' ')"
+why=$(vgem_load)
+[ -z "$why" ] && r "PASS dmabuf/vgem: drm, drm_shmem_helper, vgem loaded: $(ls /dev/dri | tr '\n' ' ')" ||
+  r "FAIL dmabuf/vgem: $why /dev/dri: $(ls /dev/dri 2>&1 | tr '\n' ' ')"
 
 for c in deb lp; do
   s=$(up)
@@ -52,8 +33,8 @@ done
 dmesg | grep -i -e gntdev -e dma-buf -e dmabuf -e vgem | tail -8 | sed 's/^/SHOW DMABUF-KLOG| /' >> /tmp/raw
 
 # Debian's module back for the suites after this one (vgem and drm out too)
-for m in vgem drm_shmem_helper drm; do rmmod $m 2>/dev/null; done
-why=$(swap_gntdev $KM/xen-gntdev.ko)
+vgem_unload
+why=$(gntdev_replace $KM/xen-gntdev.ko; xenstored_again)
 n=$(dmabuf_handlers)
 [ -z "$why" ] && [ "$n" = 0 ] && ! grep -q '^vgem ' /proc/modules &&
   r "PASS dmabuf/module/restored: Debian's xen-gntdev back, vgem unloaded, xenstored and xen-init-dom0 again" ||

@@ -1,0 +1,50 @@
+# 78-xdmabuf: xengnttab_dmabuf_imp_to_refs across domains. dom0 imports a vgem buffer to refs
+# for a guest; the guest maps them (xengnttab_map_domain_grant_refs), sees the buffer's bytes
+# and writes its own, which dom0 then reads through the buffer's mmap; after dom0's
+# imp_release the refs no longer map in the guest. The same library on both sides, Debian's
+# (deb) and ours (lp). The rebuilt gntdev must be loaded while nothing holds /dev/xen/gntdev,
+# so the suite destroys the guest the suites before left, stops the daemons, swaps the module
+# (dom0/dmabuf-lib.sh), starts the daemons and a guest of its own, and at the end puts Debian's
+# module back. 78-xdmabuf.host.sh checks every record (c-tests/dmabuf/dmabuf-check.awk) and
+# compares ours with Debian's, on each side.
+# budget: 400   (seconds; dom0 stops the suite after that: compat/lab/README.md)
+. $T/dmabuf/dmabuf-lib.sh
+gdestroy
+why=$(gntdev_replace $D/xen-gntdev.ko)
+[ -z "$why" ] && [ "$(dmabuf_handlers)" -ge 4 ] && r "PASS xdmabuf/module/rebuilt: loaded with no guest and the daemons stopped" ||
+  r "FAIL xdmabuf/module/rebuilt: ${why:-no dma-buf handlers in kallsyms}"
+why=$(vgem_load)
+[ -z "$why" ] && r "PASS xdmabuf/vgem: loaded" || r "FAIL xdmabuf/vgem: $why"
+daemons deb
+if gcreate gd; then
+  X=/tmp/xd
+  for c in deb lp; do
+    rm -rf $X; mkdir -p $X
+    s=$(up)
+    run $c timeout 300 $D/dmabuf to-guest $G $X > /tmp/xd-dom0-$c.out 2>&1 &
+    P=$!
+    waitsize $X/refs 2 30
+    refs=$(cat $X/refs 2>/dev/null)
+    gx 60 "run $c /tests/dmabuf in-guest 0 $refs" > /tmp/xd-guest-$c.out; grc=$?
+    touch $X/written
+    waitsize $X/released 1 30
+    gx 60 "run $c /tests/dmabuf in-guest-gone 0 $refs" >> /tmp/xd-guest-$c.out; grc2=$?
+    touch $X/end
+    wait $P; rc=$?
+    echo "SHOW TIMING xdmabuf/$c: $(since $s)s" >> /tmp/raw
+    sed "s/^/@@xdmabuf-dom0 $c /" /tmp/xd-dom0-$c.out >> /tmp/raw
+    echo "@@xdmabuf-dom0-rc $c $rc" >> /tmp/raw
+    sed "s/^/@@xdmabuf-guest $c /" /tmp/xd-guest-$c.out >> /tmp/raw
+    echo "@@xdmabuf-guest-rc $c $grc" >> /tmp/raw
+    echo "@@xdmabuf-guest-rc $c $grc2" >> /tmp/raw
+  done
+  gdestroy
+else
+  r "FAIL xdmabuf: no guest"
+fi
+# Debian's module back (the daemons with it)
+vgem_unload
+why=$(gntdev_replace $KM/xen-gntdev.ko)
+[ -z "$why" ] && [ "$(dmabuf_handlers)" = 0 ] && r "PASS xdmabuf/module/restored: Debian's xen-gntdev back" ||
+  r "FAIL xdmabuf/module/restored: ${why:-dma-buf handlers still in kallsyms}"
+daemons deb
