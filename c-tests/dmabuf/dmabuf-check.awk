@@ -18,10 +18,16 @@ BEGIN {
     raw = "@@" tag " "; rawrc = "@@" tag "-rc "
     if (part != "") {   # across domains: the same records on both platforms
         if (part == "to-guest")
-            split("xd.dom0.open xd.dom0.vgem xd.dom0.import xd.dom0.guest-wrote xd.dom0.release xd.dom0.end xd.dom0.no-fd-left", xd, " ")
+            split("xd.dom0.open xd.dom0.vgem xd.dom0.import xd.dom0.guest-wrote xd.dom0.release xd.dom0.end xd.dom0.no-fd-left " \
+                  "xd.exp.open xd.exp.export", xd, " ")
         else
-            split("xd.guest.open xd.guest.map xd.guest.bytes xd.guest.write xd.guest.unmap xd.gone.open xd.gone.map", xd, " ")
+            split("xd.guest.open xd.guest.map xd.guest.bytes xd.guest.write xd.guest.unmap xd.gone.open xd.gone.map " \
+                  "xd.share.open xd.share.pages xd.share.after", xd, " ")
         for (i in xd) want[xd[i]] = 1
+        if (part == "to-guest" && platform == "auto-translated") {   # the export of the guest's grants
+            split("is-dmabuf reimport bytes imp-release released", xd, " ")
+            for (i in xd) want["xd.exp." xd[i]] = 1
+        }
     } else {
         # the records both platforms must have (export: rc=0 on Arm, EINVAL on a PV dom0)
         split("setup exp.none exp.wc exp.coherent err.exp-wc+coherent err.exp-count0 err.exp-count-past-limit " \

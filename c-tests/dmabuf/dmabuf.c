@@ -39,6 +39,14 @@
  *   dmabuf in-guest <domid> <ref>... xd.guest.*: map the N refs of <domid> (one batch), bytes of
  *                                    seed 5, write seed 6 through the mapping, unmap
  *   dmabuf in-guest-gone <domid> <ref>...  xd.gone.*: after the release the refs no longer map
+ *   dmabuf share-for <domid> <dir>   xd.share.*: the guest shares N pages (gntalloc, seed 7) to
+ *                                    <domid>, writes the refs to <dir>/refs; once <dir>/check
+ *                                    exists its pages must hold what it says: "wrote" (dom0 wrote
+ *                                    seed 8 through its export) or "none" (seed 7 untouched)
+ *   dmabuf export-of <domid> <ref>...  xd.exp.*: dom0 exports the guest's N grants as a dma-buf:
+ *                                    on an auto-translated dom0 a dma-buf whose bytes, imported
+ *                                    again and mapped, are the guest's; dom0 writes seed 8 through
+ *                                    that mapping; released once closed. A PV dom0: EINVAL
  * Each waits 120 s at most for its file (a missing step is a [BAD] record, never a hang).
  * Exit status 0 once it reached its end (verdicts are in the records), 2 for bad usage. */
 #define _GNU_SOURCE
@@ -519,27 +527,97 @@ static void in_guest(uint32_t domid, char **args, int gone)
     int rc = xengnttab_unmap(gt, (void *)p, N);
     rec("xd.guest.unmap", rc == 0, NULL, "unmap: rc=%d/%s", rc, en(rc ? errno : 0));
 }
+static void share_for(uint32_t domid, const char *dir)
+{
+    uint32_t r[N] = { 0 };
+    char line[N * 12] = "", check[16] = "";
+    gs = xengntshr_open(NULL, 0);
+    rec("xd.share.open", gs != NULL, NULL, "xengntshr_open: %s", pres(gs, errno));
+    volatile uint8_t *p = gs ? xengntshr_share_pages(gs, domid, N, r, 1) : NULL;
+    rec("xd.share.pages", p != NULL, NULL, "%d pages shared to dom0: %s", N, pres((void *)p, errno));
+    for (int i = 0; i < N; i++) snprintf(line + strlen(line), sizeof line - strlen(line), "%u ", r[i]);
+    strcat(line, "\n");
+    if (p) fill(p, 7);
+    touch(dir, "refs", p ? line : "share-failed\n");
+    char path[512];
+    snprintf(path, sizeof path, "%s/check", dir);
+    FILE *f = appears(dir, "check") ? fopen(path, "r") : NULL;
+    if (f && !fgets(check, sizeof check, f)) check[0] = 0;
+    if (f) fclose(f);
+    check[strcspn(check, "\n")] = 0;
+    int wrote = !strcmp(check, "wrote");
+    int ok = p && (wrote ? holds(p, 8) : !strcmp(check, "none") && holds(p, 7));
+    rec("xd.share.after", ok, "the pages do not hold what dom0 did", "dom0 says '%s': the pages hold %s", check,
+        !p ? "nothing" : holds(p, 8) ? "dom0's bytes" : holds(p, 7) ? "the guest's own bytes" : "OTHER bytes");
+    if (p) xengntshr_unshare(gs, (void *)p, N);
+    if (gs) xengntshr_close(gs);
+}
+static void export_of(uint32_t domid, char **args)
+{
+    uint32_t g[N], r[N] = { 0 }, fd = 0;
+    char w[160];
+    for (int i = 0; i < N; i++) g[i] = (uint32_t)strtoul(args[i], NULL, 0);
+    errno = 0;
+    int rc = xengnttab_dmabuf_exp_from_refs(gt, domid, 0, N, g, &fd);
+    int e = errno;
+    if (!xlat) {
+        rec("xd.exp.export", rc == -1 && e == EINVAL, "a PV dom0's gntdev must refuse exports (use_ptemod)",
+            "export of the guest's %d grants: rc=%d/%s", N, rc, en(rc ? e : 0));
+        if (rc == 0) close(fd);
+        return;
+    }
+    rec("xd.exp.export", rc == 0, NULL, "export of the guest's %d grants: rc=%d/%s", N, rc, en(rc ? e : 0));
+    if (rc) return;
+    rec("xd.exp.is-dmabuf", is_gntdev_dmabuf(fd, w, sizeof w), NULL, "%s", w);
+    errno = 0;
+    rc = xengnttab_dmabuf_imp_to_refs(gt, 0, fd, N, r);
+    rec("xd.exp.reimport", rc == 0, NULL, "imported again for dom0: rc=%d/%s", rc, en(rc ? errno : 0));
+    if (rc == 0) {
+        errno = 0;
+        volatile uint8_t *m = xengnttab_map_domain_grant_refs(gt, N, 0, r, PROT_READ | PROT_WRITE);
+        e = errno;
+        int saw = m && holds(m, 7);
+        rec("xd.exp.bytes", saw, "the re-imported refs must show the guest's pages", "map=%s, the guest's bytes: %s",
+            pres((void *)m, e), saw ? "yes" : "NO");
+        if (m) { fill(m, 8); xengnttab_unmap(gt, (void *)m, N); }
+        errno = 0;
+        rc = xengnttab_dmabuf_imp_release(gt, fd);
+        rec("xd.exp.imp-release", rc == 0, NULL, "rc=%d/%s", rc, en(rc ? errno : 0));
+    }
+    close(fd);
+    errno = 0;
+    rc = xengnttab_dmabuf_exp_wait_released(gt, fd, 2000);
+    e = errno;
+    rec("xd.exp.released", rc == 0 && e == 0, NULL, "closed: wait_released rc=%d/%s", rc, en(e));
+}
 static int across_domains(int argc, char **argv)
 {
-    char *e;
+    static const char *modes[] = { "to-guest", "share-for", "in-guest", "in-guest-gone", "export-of" };
+    int mode = -1;
+    for (int i = 0; i < 5; i++) if (!strcmp(argv[1], modes[i])) mode = i;
+    char *e = "";
     unsigned long d = argc >= 3 ? strtoul(argv[2], &e, 0) : 0;
-    int to = !strcmp(argv[1], "to-guest") && argc == 4;
-    int in = !strcmp(argv[1], "in-guest") && argc == 3 + N, gone = !strcmp(argv[1], "in-guest-gone") && argc == 3 + N;
-    if (argc < 3 || *e || d > 0x7FEF || !(to || in || gone)) {
-        fprintf(stderr, "usage: dmabuf [to-guest <domid> <dir> | in-guest <domid> <%d refs> | in-guest-gone <domid> <%d refs>]\n", N, N);
+    if (mode < 0 || *e || d > 0x7FEF || argc != (mode < 2 ? 4 : 3 + N)) {
+        fprintf(stderr, "usage: dmabuf [to-guest|share-for <domid> <dir> | in-guest|in-guest-gone|export-of <domid> <%d refs>]\n", N);
         return 2;
     }
     log_capture_init();
     printf("BEGIN dmabuf-%s\n", argv[1]);
-    printf("PLATFORM %s\n", auto_translated() ? "auto-translated" : "pv");
+    xlat = auto_translated();
+    printf("PLATFORM %s\n", xlat ? "auto-translated" : "pv");
     Dl_info dl;
     printf("LIB %s\n", dladdr((void *)xengnttab_open, &dl) && dl.dli_fname ? dl.dli_fname : "?");
-    gt = xengnttab_open(NULL, 0);
-    rec(to ? "xd.dom0.open" : gone ? "xd.gone.open" : "xd.guest.open", gt != NULL, NULL, "xengnttab_open: %s", pres(gt, errno));
-    if (!gt) { printf("END dmabuf-%s (aborted)\n", argv[1]); return 1; }
-    if (to) to_guest((uint32_t)d, argv[3]);
-    else in_guest((uint32_t)d, argv + 3, gone);
-    xengnttab_close(gt);
+    if (mode == 1) share_for((uint32_t)d, argv[3]);
+    else {
+        static const char *open_id[] = { "xd.dom0.open", "", "xd.guest.open", "xd.gone.open", "xd.exp.open" };
+        gt = xengnttab_open(NULL, 0);
+        rec(open_id[mode], gt != NULL, NULL, "xengnttab_open: %s", pres(gt, errno));
+        if (!gt) { printf("END dmabuf-%s (aborted)\n", argv[1]); return 1; }
+        if (mode == 0) to_guest((uint32_t)d, argv[3]);
+        else if (mode == 4) export_of((uint32_t)d, argv + 3);
+        else in_guest((uint32_t)d, argv + 3, mode == 3);
+        xengnttab_close(gt);
+    }
     printf("END dmabuf-%s\n", argv[1]);
     return 0;
 }
