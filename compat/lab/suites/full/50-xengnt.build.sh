@@ -12,6 +12,6 @@ else
   res $? xengnt+examples "no $XB/xengnt or $XE/ring (make arm64 builds them)"
 fi
 cp "$XB/xengnt" "$B/tests/" || res 1 copy-xengnt
-for x in share_map_roundtrip map_batch unmap_notify grant_copy evtchn_ping ring; do
+for x in share_map_roundtrip map_batch unmap_notify grant_copy evtchn_ping ring dmabuf_roundtrip; do
   cp "$XE/$x" "$B/tests/" || res 1 "copy-examples/$x"
 done
