@@ -146,8 +146,9 @@ impl GrantTable {
         Ok(ExportedDmabuf { dev: &self.dev, fd })
     }
 
-    /// Grants the first `pages` pages of `dmabuf` to `domid`. Fails with EINVAL for 0 pages
-    /// or more than `u32::MAX`, and when the buffer is smaller; with the kernel's errno when
+    /// Grants the pages of `dmabuf` to `domid`, one ref per page: `pages` must be the
+    /// buffer's page count (gntdev refuses any other with EINVAL). Fails with EINVAL for 0
+    /// pages or more than `u32::MAX` before asking the kernel, and with the kernel's errno when
     /// `dmabuf` is no dma-buf (EINVAL) or gntdev has no dma-buf support (ENOTTY).
     ///
     /// ```no_run
