@@ -7,17 +7,17 @@ use crate::error::{Error, Result};
 use crate::memory::volatile_accessors;
 use crate::notify::UnmapNotify;
 use crate::sys::PAGE_SIZE;
-use crate::sys::caller_array::{InArray, OutArray};
+use crate::sys::caller_array::InArray;
 use crate::sys::gntdev::{self, GrantRef, MapGrantRefHeader};
 use crate::sys::mman::{Mapping, RawRegion};
 use crate::sys::toolcore::HandleBox;
 use crate::sys::toollog::Logger;
 use crate::sys::volatile::VolatileSlice;
-use crate::sys::{VarRequest, with_output_request, with_request};
+use crate::sys::{VarRequest, with_request};
 use std::ffi::{CStr, c_int};
 use std::marker::PhantomData;
 
-const CONTEXT: &CStr = c"gnttab";
+pub(crate) const CONTEXT: &CStr = c"gnttab";
 
 /// Upstream keeps requests of up to 510 refs (one OS page) on the stack and logs
 /// "mmap of map failed" only when the larger, mmapped buffer cannot be had.
@@ -53,15 +53,6 @@ pub enum MaxGrants {
     Set,
     /// Linux's gntdev has no such ioctl (ENOTTY); upstream treats that as success.
     Unsupported,
-}
-
-/// Result of waiting for an exported dma-buf's release.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DmabufWait {
-    /// The importer let go of the buffer.
-    Released,
-    /// The kernel no longer knows the buffer (ENOENT), which upstream counts as released.
-    NotExported,
 }
 
 /// A handle on `/dev/xen/gntdev`: maps pages that other domains (or this one) granted, and
@@ -386,50 +377,6 @@ pub(crate) fn grant_copy(dev: &Device, batch: &mut gntdev::CopyBatch<'_>) -> Res
     batch.execute(dev.fd()).inspect_err(|&e| {
         dev.logger().error_with_int(CONTEXT, c"ioctl GRANT COPY failed %d ", e.errno(), e.errno());
     })
-}
-
-/// Exports `refs` (each read once, as the request is built) as a dma-buf: returns its fd.
-pub(crate) fn dmabuf_exp_from_refs(dev: &Device, domid: u32, flags: u32, refs: InArray<'_, u32>) -> Result<u32> {
-    let count = u32::try_from(refs.len()).map_err(|_| Error::INVALID)?;
-    if count == 0 {
-        return Err(Error::INVALID);
-    }
-    let header = gntdev::DmabufExpFromRefsHeader { flags, count, fd: 0, domid };
-    with_request(header, refs.iter(), drop, |req| {
-        req.ioctl(dev.fd()).inspect_err(|&e| dev.log(CONTEXT, c"ioctl DMABUF_EXP_FROM_REFS failed", e))?;
-        Ok(req.header().fd)
-    })
-}
-
-pub(crate) fn dmabuf_exp_wait_released(dev: &Device, dmabuf_fd: u32, wait_to_ms: u32) -> Result<DmabufWait> {
-    match gntdev::dmabuf_exp_wait_released(dev.fd(), dmabuf_fd, wait_to_ms) {
-        Ok(()) => Ok(DmabufWait::Released),
-        Err(e) if e.errno() == libc::ENOENT => Ok(DmabufWait::NotExported),
-        Err(e) => {
-            dev.log(CONTEXT, c"ioctl DMABUF_EXP_WAIT_RELEASED failed", e);
-            Err(e)
-        }
-    }
-}
-
-/// Imports a dma-buf as `refs_out.len()` grants to `domid`, writing the refs once the kernel
-/// made them (never on failure).
-pub(crate) fn dmabuf_imp_to_refs(dev: &Device, domid: u32, dmabuf_fd: u32, refs_out: OutArray<'_, u32>) -> Result<()> {
-    let count = u32::try_from(refs_out.len()).map_err(|_| Error::INVALID)?;
-    if count == 0 {
-        return Err(Error::INVALID);
-    }
-    let header = gntdev::DmabufImpToRefsHeader { fd: dmabuf_fd, count, domid, reserved: 0 };
-    with_output_request(header, refs_out.len(), drop, |req| {
-        req.ioctl(dev.fd()).inspect_err(|&e| dev.log(CONTEXT, c"ioctl DMABUF_IMP_TO_REFS failed", e))?;
-        req.copy_entries_to(refs_out);
-        Ok(())
-    })
-}
-
-pub(crate) fn dmabuf_imp_release(dev: &Device, dmabuf_fd: u32) -> Result<()> {
-    gntdev::dmabuf_imp_release(dev.fd(), dmabuf_fd)
-        .inspect_err(|&e| dev.log(CONTEXT, c"ioctl DMABUF_IMP_RELEASE failed", e))
 }
 
 #[cfg(test)]

@@ -11,6 +11,8 @@
 //! | wake the peer, wait for it | [`EventChannels`]: bind a port ([`BoundPort`], unbound on drop), notify, wait with a timeout |
 //! | learn that the peer went away | [`UnmapNotify`]: a byte cleared and/or an event sent when a mapping or share goes away |
 //! | copy to or from grants without mapping | [`CopyBatch`] + [`GrantTable::copy`] → one [`GrantStatus`] per segment |
+//! | make a dma-buf of grants | [`GrantTable::export_dmabuf`] → [`ExportedDmabuf`] (owns the fd; [`close`](ExportedDmabuf::close) it, then [`ClosedExport::wait_released`] for the importers) |
+//! | grant a dma-buf's pages | [`GrantTable::import_dmabuf`] → [`ImportedDmabuf`] (refs, released on drop) |
 //! | handle failures | [`Error`]: the errno, its strerror text, [`std::io::Error`] conversions |
 //!
 //! [`GrantTable`] uses `/dev/xen/gntdev`, [`GrantSharer`] `/dev/xen/gntalloc`,
@@ -37,6 +39,7 @@
 //! ```
 //!
 //! More in `examples/`: `map_batch.rs`, `unmap_notify.rs`, `grant_copy.rs`, `evtchn_ping.rs`,
+//! `dmabuf_roundtrip.rs`,
 //! and `ring.rs`, two programs (or domains) exchanging messages through a shared ring with
 //! atomic indices, event-channel wake-ups and unmap notifications that report a dead peer. The
 //! `xengnt` command-line tool (`docs/xengnt.md`) is built on this API too.
@@ -57,6 +60,8 @@ mod copy;
 #[deny(unsafe_code)]
 mod device;
 #[deny(unsafe_code)]
+mod dmabuf;
+#[deny(unsafe_code)]
 mod error;
 #[deny(unsafe_code)]
 mod evtchn;
@@ -75,6 +80,7 @@ mod sys;
 
 pub use access::{Access, ReadOnly, Writable};
 pub use copy::{CopyBatch, ForeignGrant, GrantStatus};
+pub use dmabuf::{ClosedExport, DmabufMemory, DmabufRelease, ExportedDmabuf, ImportedDmabuf};
 pub use error::{Error, Result};
 pub use evtchn::{BoundPort, EventChannels};
 pub use gntshr::{GrantSharer, SharedPages};

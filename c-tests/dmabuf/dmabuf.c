@@ -64,6 +64,7 @@
 #include <unistd.h>
 #include <xengnttab.h>
 #include "../diff/gntdiff.h"
+#include "vgem.h"
 
 #define N 4
 #define PG 4096
@@ -74,13 +75,6 @@
 /* gntdev's raw wait ioctl (<xen/sys/gntdev.h>), to show what the library turns into 0 */
 struct gntdev_wait { uint32_t fd, wait_to_ms; };
 #define IOCTL_WAIT_RELEASED _IOC(_IOC_NONE, 'G', 10, sizeof(struct gntdev_wait))
-/* the few DRM uapi bits needed (include/uapi/drm/drm.h, drm_mode.h) */
-struct drm_version_ { int major, minor, patch; size_t name_len; char *name; size_t date_len; char *date; size_t desc_len; char *desc; };
-struct drm_create_dumb { uint32_t height, width, bpp, flags, handle, pitch; uint64_t size; };
-struct drm_prime_handle { uint32_t handle, flags; int32_t fd; };
-#define DRM_IOCTL_VERSION_ _IOWR('d', 0x00, struct drm_version_)
-#define DRM_IOCTL_CREATE_DUMB _IOWR('d', 0xB2, struct drm_create_dumb)
-#define DRM_IOCTL_PRIME_HANDLE_TO_FD _IOWR('d', 0x2d, struct drm_prime_handle)
 
 static xengnttab_handle *gt, *gt2;
 static xengntshr_handle *gs;
@@ -315,30 +309,6 @@ static void t_wait(void)
 }
 
 /* ------------------------------------------------------------------ import of a vgem buffer */
-static int vgem_card(void)
-{
-    char path[32], name[32];
-    for (int i = 0; i < 8; i++) {
-        snprintf(path, sizeof path, "/dev/dri/card%d", i);
-        int c = open(path, O_RDWR | O_CLOEXEC);
-        if (c < 0) continue;
-        struct drm_version_ v = { .name_len = sizeof name - 1, .name = name };
-        memset(name, 0, sizeof name);
-        if (ioctl(c, DRM_IOCTL_VERSION_, &v) == 0 && !strcmp(name, "vgem")) return c;
-        close(c);
-    }
-    return -1;
-}
-static int vgem_buffer(int card, uint8_t **map)   /* a dma-buf of N pages, mapped: its fd */
-{
-    struct drm_create_dumb cd = { .height = N, .width = PG / 4, .bpp = 32 };
-    if (ioctl(card, DRM_IOCTL_CREATE_DUMB, &cd) || cd.size != SZ) return -1;
-    struct drm_prime_handle ph = { .handle = cd.handle, .flags = O_RDWR | O_CLOEXEC, .fd = -1 };
-    if (ioctl(card, DRM_IOCTL_PRIME_HANDLE_TO_FD, &ph) || ph.fd < 0) return -1;
-    *map = mmap(NULL, SZ, PROT_READ | PROT_WRITE, MAP_SHARED, ph.fd, 0);
-    if (*map == MAP_FAILED) { close(ph.fd); return -1; }
-    return ph.fd;
-}
 static void t_import(void)
 {
     char b[160];
@@ -346,7 +316,7 @@ static void t_import(void)
     uint32_t r[N] = { 0 }, r2[N] = { 0 };
     int rc, e;
     int card = vgem_card();
-    int bfd = card < 0 ? -1 : vgem_buffer(card, &bm);
+    int bfd = card < 0 ? -1 : vgem_buffer(card, N, &bm);
     rec("imp.vgem", bfd >= 0, "needs vgem.ko: a dma-buf of 4 pages to import", "card=%s buffer=%s", card < 0 ? "none" : "vgem", bfd < 0 ? "none" : "4 pages mapped");
     if (bfd < 0) return;
     fill(bm, 40);
@@ -480,7 +450,7 @@ static void to_guest(uint32_t domid, const char *dir)
     char line[N * 12] = "";
     int fds0 = proc_open_fds();
     int card = vgem_card();
-    int bfd = card < 0 ? -1 : vgem_buffer(card, &bm);
+    int bfd = card < 0 ? -1 : vgem_buffer(card, N, &bm);
     rec("xd.dom0.vgem", bfd >= 0, "no vgem buffer", "a vgem buffer of %d pages: %s", N, bfd >= 0 ? "ok" : "none");
     if (bfd < 0) return;
     fill(bm, 5);

@@ -6,14 +6,16 @@ use super::{
     caller_logger, close_handle, evtchn_port_t, handle_fd, into_handle, xengnttab_grant_copy_segment_t,
     xengnttab_handle, xentoollog_logger,
 };
+use crate::dmabuf::{self, DmabufWait};
 use crate::error::Error;
-use crate::gnttab::{self, DmabufWait, DomainList, GrantTable, MAX_MAP_COUNT, MaxGrants};
+use crate::gnttab::{self, DomainList, GrantTable, MAX_MAP_COUNT, MaxGrants};
 use crate::notify::UnmapNotify;
 use crate::sys::PAGE_SIZE;
 use crate::sys::caller_array::InArray;
 use crate::sys::gntdev::{CopyBatch, GrantCopySegment};
 use crate::sys::mman::RawRegion;
 use std::ffi::{c_int, c_uint, c_void};
+use std::os::fd::IntoRawFd;
 use std::ptr::null_mut;
 
 /// Opens `/dev/xen/gntdev`. A NULL logger logs errors to stderr. Open failures are not
@@ -188,9 +190,10 @@ pub unsafe extern "C" fn xengnttab_dmabuf_exp_from_refs(
         if fd.is_null() {
             return Err(Error::INVALID);
         }
-        let exported = gnttab::dmabuf_exp_from_refs(dev, domid, flags, refs)?;
-        // SAFETY: the caller's out-pointer, non-NULL, valid for a write on success.
-        unsafe { fd.write_unaligned(exported) };
+        let exported = dmabuf::dmabuf_exp_from_refs(dev, domid, flags, refs)?;
+        // SAFETY: the caller's out-pointer, non-NULL, valid for a write on success. The
+        // caller owns the fd from now on.
+        unsafe { fd.write_unaligned(exported.into_raw_fd().unsigned_abs()) };
         Ok(0)
     })
 }
@@ -205,10 +208,12 @@ pub unsafe extern "C" fn xengnttab_dmabuf_exp_wait_released(
 ) -> c_int {
     ffi_call_errno(-1, || {
         // SAFETY: the caller passes a live handle.
-        Ok(match gnttab::dmabuf_exp_wait_released(unsafe { device(xgt)? }, fd, wait_to_ms)? {
-            DmabufWait::Released => (0, None),
-            DmabufWait::NotExported => (0, Some(0)),
-        })
+        let dev = unsafe { device(xgt)? };
+        match dmabuf::dmabuf_exp_wait_released(dev, fd, wait_to_ms)? {
+            DmabufWait::Released => Ok((0, None)),
+            DmabufWait::NotExported => Ok((0, Some(0))),
+            DmabufWait::TimedOut => Err(dmabuf::log_wait_timed_out(dev)),
+        }
     })
 }
 
@@ -224,7 +229,7 @@ pub unsafe extern "C" fn xengnttab_dmabuf_imp_to_refs(
     ffi_call(-1, || {
         // SAFETY: the caller passes a live handle and room for `count` refs.
         let (dev, refs) = unsafe { (device(xgt)?, array_mut(refs, count as usize)?) };
-        gnttab::dmabuf_imp_to_refs(dev, domid, fd, refs).map(|()| 0)
+        dmabuf::dmabuf_imp_to_refs(dev, domid, fd, refs).map(|()| 0)
     })
 }
 
@@ -232,7 +237,7 @@ pub unsafe extern "C" fn xengnttab_dmabuf_imp_to_refs(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn xengnttab_dmabuf_imp_release(xgt: *mut xengnttab_handle, fd: u32) -> c_int {
     // SAFETY: the caller passes a live handle.
-    ffi_call(-1, || gnttab::dmabuf_imp_release(unsafe { device(xgt)? }, fd).map(|()| 0))
+    ffi_call(-1, || dmabuf::dmabuf_imp_release(unsafe { device(xgt)? }, fd).map(|()| 0))
 }
 
 /// Counts whose request size would overflow upstream's 32-bit arithmetic are refused before

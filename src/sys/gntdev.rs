@@ -1,11 +1,11 @@
 //! `/dev/xen/gntdev`: the uapi structs and ioctls of `<xen/gntdev.h>`.
 
 use super::ioctl::{IoctlArg, ioc_none_g, ioctl, ioctl_args, ioctl_raw};
-use super::var_request::{VarIoctlHeader, var_ioctl_headers};
-use crate::error::Result;
+use super::var_request::{VarIoctlHeader, VarRequest, var_ioctl_headers};
+use crate::error::{Error, Result};
 use std::marker::PhantomData;
 use std::mem::{offset_of, size_of};
-use std::os::fd::BorrowedFd;
+use std::os::fd::{BorrowedFd, FromRawFd, OwnedFd};
 
 /// `struct ioctl_gntdev_grant_ref`.
 #[repr(C)]
@@ -147,6 +147,11 @@ pub struct DmabufImpRelease {
     pub fd: u32,
     pub reserved: u32,
 }
+
+/// `GNTDEV_DMA_FLAG_WC`: an exported dma-buf backed by write-combined DMA memory.
+pub const GNTDEV_DMA_FLAG_WC: u32 = 1 << 0;
+/// `GNTDEV_DMA_FLAG_COHERENT`: an exported dma-buf backed by coherent DMA memory.
+pub const GNTDEV_DMA_FLAG_COHERENT: u32 = 1 << 1;
 
 /// Sizes of the uapi structs as C declares them, with their one-element trailing arrays.
 pub const SIZEOF_MAP_GRANT_REF: usize = 24;
@@ -342,6 +347,23 @@ impl Default for CopyBatch<'_> {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS on a request built for it: the new dma-buf, owned.
+/// `gntdev` is a gntdev fd (the only kind the crate issues this request on; elsewhere it fails
+/// with ENOTTY before anything is adopted).
+pub fn dmabuf_exp_from_refs(
+    gntdev: BorrowedFd<'_>,
+    req: &mut VarRequest<'_, DmabufExpFromRefsHeader, u32>,
+) -> Result<OwnedFd> {
+    req.ioctl(gntdev)?;
+    // A number past i32::MAX is no fd: refused, which also keeps OwnedFd's -1 assertion (a
+    // panic path) out of the C library.
+    let fd = i32::try_from(req.header().fd).map_err(|_| Error::from_errno(libc::EBADF))?;
+    // SAFETY: on success gntdev installed a new file for the dma-buf in this process's fd
+    // table and wrote its number into the header; nothing else in the process knows it, so
+    // this is its only owner.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 pub fn dmabuf_exp_wait_released(fd: BorrowedFd<'_>, dmabuf_fd: u32, wait_to_ms: u32) -> Result<()> {

@@ -8,6 +8,9 @@
 #   dmabuf-lib.sh   the suites' module swap and vgem (compat/lab/dom0)
 #   dmabuf          c-tests/dmabuf, compiled ONCE against OUR header (include/xengnttab.h) and
 #                   linked to Debian's library (the SONAME), run with both in dom0
+#   vgem-stdin      c-tests/dmabuf/vgem-stdin: runs a program with a vgem dma-buf as its stdin,
+#                   for the safe Rust API's import (examples/dmabuf_roundtrip, which
+#                   50-xengnt.build.sh builds with the other examples into $B/tests)
 mkdir -p "$B/tests/dmabuf"
 cp "$REPO/compat/lab/dom0/dmabuf-lib.sh" "$B/tests/dmabuf/"   # the module swap and vgem, for 36 and 78
 "$REPO/compat/lab/host/gntdev-dmabuf.sh" "$W" "$REPO" "$B/tests/dmabuf/xen-gntdev.ko" > "$B/gntdev-dmabuf.log" 2>&1
@@ -19,6 +22,9 @@ res $ok vgem-modules "drm, drm_shmem_helper or vgem missing in $KMOD/kernel/driv
 cc -I"$REPO/include" -o "$B/tests/dmabuf/dmabuf" "$REPO"/c-tests/dmabuf/dmabuf.c "$REPO"/c-tests/diff/report.c \
   -lxengnttab -lpthread >"$B/dmabuf.log" 2>&1
 res $? dmabuf "$(head -3 "$B/dmabuf.log")"
+cc -o "$B/tests/dmabuf/vgem-stdin" "$REPO"/c-tests/dmabuf/vgem-stdin.c >"$B/vgem-stdin.log" 2>&1
+res $? vgem-stdin "$(head -3 "$B/vgem-stdin.log")"
+[ -f "$B/tests/dmabuf_roundtrip" ] || . "$SUITES/50-xengnt.build.sh"
 # our header, not Debian's: the compiler's own list of the headers it read
 HDR=$(cc_lab -M -I"$REPO/include" "$REPO"/c-tests/dmabuf/dmabuf.c 2>/dev/null | tr ' \\' '\n\n' | grep '/xengnttab\.h$' | head -1)
 [ "$HDR" = "$REPO/include/xengnttab.h" ]; res $? dmabuf-used-our-header "xengnttab.h came from '$HDR'"

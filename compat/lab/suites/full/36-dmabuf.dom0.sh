@@ -30,6 +30,44 @@ for c in deb lp; do
   sed "s/^/@@dmabuf $c /" /tmp/dmabuf-$c.out >> /tmp/raw
   echo "@@dmabuf-rc $c $rc" >> /tmp/raw
 done
+
+# The safe Rust API on the same gntdev (examples/dmabuf_roundtrip: the crate itself, no
+# libxengnttab.so). Without arguments it exports 4 pages dom0 shares with itself, imports the
+# dma-buf again, maps those refs (the shared bytes, writes both ways), closes its fd and waits:
+# held while imported, released after. A PV dom0's gntdev refuses the export (EINVAL), which
+# must then be its error. `import 4` grants a vgem buffer (its stdin, from vgem-stdin) to dom0:
+# the mapped bytes must hash as vgem-stdin wrote them, and the refs must not map once released.
+rs_lines() {   # rs_lines <run> <out file> <status> <expected status> <id=line>...: one result per line it must print
+  local run=$1 out=$2 rc=$3 want=$4 pair
+  shift 4
+  sed "s/^/SHOW DMABUF-RS $run| /" $out >> /tmp/raw
+  [ "$rc" = "$want" ] && r "PASS dmabuf/rust/$run/exit: $rc" || r "FAIL dmabuf/rust/$run/exit: $rc, not $want: $(tail -3 $out | tr '\n' ' ')"
+  for pair in "$@"; do
+    grep -qxF -- "${pair#*=}" $out && r "PASS dmabuf/rust/$run/${pair%%=*}: ${pair#*=}" ||
+      r "FAIL dmabuf/rust/$run/${pair%%=*}: no line '${pair#*=}' in: $(tr '\n' ' ' < $out)"
+  done
+}
+timeout 60 $T/dmabuf_roundtrip > /tmp/dmabuf-rs-export.out 2>&1
+rc=$?
+if [ "$(uname -m)" = aarch64 ]; then
+  rs_lines export /tmp/dmabuf-rs-export.out $rc 0 \
+    "export=export: 4 shared pages as a dma-buf" \
+    "import-again=import: 4 refs map the shared bytes, writes seen both ways" \
+    "wait-held=wait: held while imported (our fd closed)" \
+    "wait-released=wait: released once the importer let go"
+else
+  rs_lines export /tmp/dmabuf-rs-export.out $rc 1 \
+    "refused-log=gnttab: error: ioctl DMABUF_EXP_FROM_REFS failed: Invalid argument" \
+    "refused-einval=Error: Error(22: Invalid argument (os error 22))"
+fi
+timeout 60 $D/vgem-stdin 4 $T/dmabuf_roundtrip import 4 > /tmp/dmabuf-rs-import.out 2>&1
+rc=$?
+h=$(sed -n 's/^vgem: 4 pages fnv1a64 \([0-9a-f]\{16\}\)$/\1/p' /tmp/dmabuf-rs-import.out)
+rs_lines import /tmp/dmabuf-rs-import.out $rc 0 \
+  "vgem=vgem: 4 pages fnv1a64 ${h:-(no hash)}" \
+  "bytes=import: 4 pages of stdin's dma-buf mapped, fnv1a64 ${h:-(no hash)}" \
+  "release=release: the 4 refs no longer map"
+
 dmesg | grep -i -e gntdev -e dma-buf -e dmabuf -e vgem | tail -8 | sed 's/^/SHOW DMABUF-KLOG| /' >> /tmp/raw
 
 # Debian's module back for the suites after this one (vgem and drm out too)

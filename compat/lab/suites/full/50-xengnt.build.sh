@@ -2,6 +2,9 @@
 # libxengnttab.so involved): they exercise the safe Rust API on real Xen. The host's are built
 # here; the Arm lab's are `make arm64`'s (build/aarch64/bin and examples/, made with the aarch64
 # library run-lab tests there): one aarch64 build, not a second one with other flags.
+# Sourced by the suites that need these programs without 50-xengnt (36-dmabuf, 52-ring) too:
+# once per build is enough (and one build/xengnt+examples result).
+[ -f "$B/tests/xengnt" ] && return 0
 if [ "$ARCH" = amd64 ]; then
   (cd "$REPO" && cargo build --release --locked --bin xengnt --examples) >"$B/xengnt.log" 2>&1
   res $? xengnt+examples "$(grep -m3 -E '^error' "$B/xengnt.log")"
@@ -12,6 +15,6 @@ else
   res $? xengnt+examples "no $XB/xengnt or $XE/ring (make arm64 builds them)"
 fi
 cp "$XB/xengnt" "$B/tests/" || res 1 copy-xengnt
-for x in share_map_roundtrip map_batch unmap_notify grant_copy evtchn_ping ring; do
+for x in share_map_roundtrip map_batch unmap_notify grant_copy evtchn_ping ring dmabuf_roundtrip; do
   cp "$XE/$x" "$B/tests/" || res 1 "copy-examples/$x"
 done
