@@ -4,6 +4,7 @@
 #   gx <seconds> <command>             run a command in the guest, print its output, return its status
 #   gdestroy                           check the guest's kernel log, xl destroy, wait until it is gone
 #   gone <domid> <seconds>             0 once xl list no longer lists the domain (no zombie left)
+#   has_qdisk                          0 if the stack has Debian's QEMU for a guest's qdisk disk
 #   daemons <deb|ours>                 (re)start xenstored and xenconsoled on that library
 #   xvchan ...                         a vchan transfer between dom0 and the guest (rate: XV_RATE)
 G= GNAME=
@@ -14,6 +15,9 @@ one_vcpu() {   # dom0 gives up vCPU 1: the guest runs pinned on pCPU 1 alone (co
   v=$(xl vcpu-list 0 | awk 'NR > 1 && $5 != "-" && $5 != "--p" {n++} END {print n + 0}')
   [ "$(cat /sys/devices/system/cpu/online)" = 0 ] && r "PASS domu/dom0-one-vcpu: dom0 runs on vCPU 0 (pCPU 0) only, $v online" ||
     r "FAIL domu/dom0-one-vcpu: online cpus $(cat /sys/devices/system/cpu/online) $(cat /tmp/cpu1.err)"
+}
+has_qdisk() {   # the stack has a device model for a qdisk disk (host/arch.sh GUEST_DM; Arm's has none)
+  [ -x /opt/qemu-ours ]
 }
 qdisks() {   # qdisks <deb|ours> <image>...: xl config lines for disks xvda, xvdb, ... served by QEMU on that library
   local c=$1 v=a d= i; shift

@@ -10,6 +10,14 @@
 #               arm64: 0, dom0's poweroff -f makes Xen call PSCI SYSTEM_OFF: `virt` has no
 #               isa-debug-exit), QEMU_OK_TEXT the console line that must go with it
 #   OURS_DEFAULT the library under test when OURS_LIB is not set (`make`, `make arm64`)
+#   ARCH_DEBS   the stack's debs this architecture adds (host/prepare.sh): amd64, Debian's QEMU for
+#               the guest's qdisk disk and its keymap; arm64, dom0's busybox (the host's is x86)
+#               and Debian's arm64 header and libraries to cross-compile dom0's programs against
+#   GUEST_TYPE  the xl type of the lab's second domain (host/guest.sh): amd64 "pv"; arm64 "pvh",
+#               the only type Xen on Arm has (every guest auto-translated, no emulated devices)
+#   GUEST_DM    the device model libxl starts for a qdisk disk, in the stack's debs; empty on
+#               arm64: bookworm builds qemu-system-xen for amd64 only (no arm64 package in its
+#               archive), so the Arm guest has no disk (74-qdisk cannot run there)
 #   DOM0_STREAM_MODS kernel modules dom0 loads for its result stream (below), paths below kernel/
 #   qemu_cmd    the QEMU command line: Xen, dom0's kernel and initramfs, the console into <log>,
 #               dom0's result stream into <stream>
@@ -23,12 +31,16 @@ case $ARCH in
     MA=x86_64-linux-gnu
     HOST_PKGS="qemu-system-x86"
     OURS_DEFAULT=build/libxengnttab.so.1.2 DOM0_STREAM_MODS=""
+    ARCH_DEBS="qemu-system-xen qemu-system-data"
+    GUEST_TYPE=pv GUEST_DM=/usr/libexec/xen-qemu-system-i386
     QEMU_OK_RC=3 QEMU_OK_TEXT="" ;;
   arm64)
     MA=aarch64-linux-gnu
     HOST_PKGS="qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross"
     OURS_DEFAULT=build/aarch64/libxengnttab.so.1.2
     DOM0_STREAM_MODS="drivers/virtio/virtio_mmio drivers/char/virtio_console"
+    ARCH_DEBS="busybox-static libxen-dev"
+    GUEST_TYPE=pvh GUEST_DM=
     QEMU_OK_RC=0 QEMU_OK_TEXT="Hardware Dom0 halted" ;;
   *) echo "arch.sh: ARCH must be amd64 or arm64, not '$ARCH'" >&2; return 1 ;;
 esac

@@ -90,7 +90,7 @@ echo "$DOM0_STREAM_MODS" > "$I/etc/lab-stream-modules"   # dom0/init loads them 
 # initramfs, xl, xenconsoled and Debian's QEMU for its disk go into dom0's tree
 if [ -n "${GUEST:-}" ]; then . "$REPO/compat/lab/host/guest.sh"; fi
 # dom0's kernel as an ELF too (tree.sh: Xen would decompress the bzImage at every boot); arm64's Image
-dom0_kernel "$(ls "$R"/boot/vmlinuz-* | head -1)" "$W/vmlinux"
+xen_kernel "$(ls "$R"/boot/vmlinuz-* | head -1)" "$W/vmlinux"
 res $? dom0-kernel-elf "no ELF kernel in $(ls "$R"/boot/vmlinuz-*)"
 tree_libs "$I" && res 0 initramfs-libs
 tree_pack "$I" "$W/initrd.cpio.gz"

@@ -44,14 +44,12 @@ kpkg() { apt-cache "${APT[@]}" depends "$KERNEL_META" 2>/dev/null | awk '/Depend
 KPKG=$(kpkg)
 [ -n "$KPKG" ] || { apt-get "${APT[@]}" update >/dev/null 2>&1; KPKG=$(kpkg); }
 [ -n "$KPKG" ] || { echo "cannot resolve $KERNEL_META" >&2; exit 1; }
-# qemu-system-xen: /usr/libexec/xen-qemu-system-i386, the guest's qdisk backend; qemu-system-data:
-# the keymap libxl makes QEMU load (-vnc none -k en-us) even for a PV guest
+# ARCH_DEBS (host/arch.sh): amd64's qemu-system-xen (/usr/libexec/xen-qemu-system-i386, the
+# guest's qdisk backend) and qemu-system-data (the keymap libxl makes QEMU load, -vnc none -k
+# en-us, even for a PV guest); arm64's busybox and cross-compiling sysroot
 DEBS="xen-hypervisor-$XV-$ARCH $KPKG xen-utils-$XV xen-utils-common xenstore-utils libxengnttab1
  libxenevtchn1 libxenstore4 libxentoollog1 libxentoolcore1 libxencall1 libxenforeignmemory1
- libxendevicemodel1 libxenmisc$XV libxenhypfs1 libyajl2"
-# amd64: the guest's disk backend. arm64 (no guest suite yet): dom0's busybox (the host's is
-# x86) and Debian's arm64 header and libraries to cross-compile dom0's programs against
-if [ "$ARCH" = amd64 ]; then DEBS="$DEBS qemu-system-xen qemu-system-data"; else DEBS="$DEBS busybox-static libxen-dev"; fi
+ libxendevicemodel1 libxenmisc$XV libxenhypfs1 libyajl2 $ARCH_DEBS"
 # trixie's Xen libraries need glibc 2.38 and its QEMU trixie's glib & co, so the stack brings its
 # own userland libraries: every library package (lib*, zlib1g) in the dependency closure of the
 # Xen packages, as apt resolves it for an empty system. bookworm's come from the host (amd64),

@@ -89,7 +89,9 @@ tree_libs_readelf() {   # tree_libs_readelf <dir>: the NEEDED closure of every E
   cp -L "$LDSO" "$I/lib/$(basename "$LDSO")"
   cp -Ln "$R/lib/$MA/libgcc_s.so.1" "$I$LA/"   # dlopened: pthread_cancel's unwinder, Rust
 }
-dom0_kernel() {   # dom0_kernel <the stack's vmlinuz> <out>: what QEMU gives Xen as dom0's kernel
+# xen_kernel <the stack's vmlinuz> <out>: the kernel as Xen loads it, for dom0 (from QEMU) and for
+# the guest (from xl's domain builder): x86's ELF, Arm's Image
+xen_kernel() {
   if [ "$ARCH" = amd64 ]; then vmlinux_of "$1" "$2"
   else cp "$1" "$2"; fi     # arm64's vmlinuz is a plain Image (EFI stub), not compressed
 }
