@@ -25,7 +25,7 @@ BEGIN {
                   "xd.share.open xd.share.pages xd.share.after", xd, " ")
         for (i in xd) want[xd[i]] = 1
         if (part == "to-guest" && platform == "auto-translated") {   # the export of the guest's grants
-            split("is-dmabuf reimport bytes imp-release released", xd, " ")
+            split("is-dmabuf reimport regrant-refused imp-release released", xd, " ")
             for (i in xd) want["xd.exp." xd[i]] = 1
         }
     } else {

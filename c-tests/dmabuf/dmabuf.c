@@ -44,9 +44,11 @@
  *                                    exists its pages must hold what it says: "wrote" (dom0 wrote
  *                                    seed 8 through its export) or "none" (seed 7 untouched)
  *   dmabuf export-of <domid> <ref>...  xd.exp.*: dom0 exports the guest's N grants as a dma-buf:
- *                                    on an auto-translated dom0 a dma-buf whose bytes, imported
- *                                    again and mapped, are the guest's; dom0 writes seed 8 through
- *                                    that mapping; released once closed. A PV dom0: EINVAL
+ *                                    on an auto-translated dom0 a dma-buf, which imp_to_refs takes,
+ *                                    but whose refs Xen will not map (its pages are foreign
+ *                                    mappings, which Xen never grants on); released once closed.
+ *                                    A PV dom0: EINVAL. (Were the refs mapped, the bytes would be
+ *                                    checked and seed 8 written, and share-for told "wrote".)
  * Each waits 120 s at most for its file (a missing step is a [BAD] record, never a hang).
  * Exit status 0 once it reached its end (verdicts are in the records), 2 for bad usage. */
 #define _GNU_SOURCE
@@ -546,10 +548,17 @@ static void export_of(uint32_t domid, char **args)
         errno = 0;
         volatile uint8_t *m = xengnttab_map_domain_grant_refs(gt, N, 0, r, PROT_READ | PROT_WRITE);
         e = errno;
-        int saw = m && holds(m, 7);
-        rec("xd.exp.bytes", saw, "the re-imported refs must show the guest's pages", "map=%s, the guest's bytes: %s",
-            pres((void *)m, e), saw ? "yes" : "NO");
-        if (m) { fill(m, 8); xengnttab_unmap(gt, (void *)m, N); }
+        /* The dma-buf's pages are dom0 frames that map the guest's: Xen refuses a grant of such a
+         * frame (xen/common/grant_table.c, get_paged_frame: p2m_is_foreign -> GNTST_bad_page), so
+         * an exported guest page cannot be granted on, unlike dom0's own pages (exp.*.bytes). */
+        rec("xd.exp.regrant-refused", m == NULL && e == EINVAL, "Xen mapped a grant of a foreign-mapped page",
+            "map of the re-imported refs: %s", pres((void *)m, e));
+        if (m) {
+            int saw = holds(m, 7);
+            rec("xd.exp.bytes", saw, "the re-imported refs must show the guest's pages", "the guest's bytes: %s", saw ? "yes" : "NO");
+            fill(m, 8);
+            xengnttab_unmap(gt, (void *)m, N);
+        }
         errno = 0;
         rc = xengnttab_dmabuf_imp_release(gt, fd);
         rec("xd.exp.imp-release", rc == 0, NULL, "rc=%d/%s", rc, en(rc ? errno : 0));

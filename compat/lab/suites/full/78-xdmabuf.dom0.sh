@@ -2,9 +2,9 @@
 # for a guest; the guest maps them (xengnttab_map_domain_grant_refs), sees the buffer's bytes
 # and writes its own, which dom0 then reads through the buffer's mmap; after dom0's
 # imp_release the refs no longer map in the guest. Export: the guest shares pages, dom0
-# exports the guest's grants as a dma-buf (an auto-translated dom0: imported again and mapped
-# they show the guest's bytes, and dom0's writes reach the guest's pages; released once closed;
-# a PV dom0's gntdev refuses the export with EINVAL and the pages stay as they were). The same library on both sides, Debian's
+# exports the guest's grants as a dma-buf (an auto-translated dom0: a dma-buf, which imp_to_refs
+# takes, but Xen refuses to map refs of its pages, foreign mappings; released once closed; a PV
+# dom0's gntdev refuses the export with EINVAL); the guest's pages stay as they were. The same library on both sides, Debian's
 # (deb) and ours (lp). The rebuilt gntdev must be loaded while nothing holds /dev/xen/gntdev,
 # so the suite destroys the guest the suites before left, stops the daemons, swaps the module
 # (dom0/dmabuf-lib.sh), starts the daemons and a guest of its own, and at the end puts Debian's
