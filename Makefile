@@ -80,7 +80,7 @@ $(B)/libxengnttab.a: $(B)/xengnttab.o
 	rm -f $@
 	$(AR) rcs $@ $<
 
-# aarch64: Debian 12's arm64 Xen libraries (compat/fetch-arm64-sysroot, cached in .cache/arm64)
+# aarch64: Debian 12's arm64 Xen libraries (compat/fetch-sysroot arm64, cached in .cache/arm64)
 # to link against; glibc is the cross toolchain's (libc6-dev-arm64-cross).
 # Also xengnt and the examples (pure Rust; linked by the cross gcc against those libraries),
 # in build/aarch64/bin/ and build/aarch64/examples/.
@@ -91,7 +91,7 @@ arm64:
 	@mkdir -p $(B)
 	flock $(B)/.arm64.lock $(MAKE) arm64-unlocked
 arm64-unlocked:
-	root=$$(compat/fetch-arm64-sysroot) && $(MAKE) TARGET=$(ARM64_RUST) CROSS=aarch64-linux-gnu- \
+	root=$$(compat/fetch-sysroot arm64) && $(MAKE) TARGET=$(ARM64_RUST) CROSS=aarch64-linux-gnu- \
 		B=$(B)/aarch64 XEN_LIBDIR=$$root/usr/lib/aarch64-linux-gnu all && \
 	lib=$$root/usr/lib/aarch64-linux-gnu && \
 	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
