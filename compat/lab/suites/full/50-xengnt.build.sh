@@ -1,15 +1,16 @@
 # xengnt (the CLI) and the API's examples, built by cargo against the crate itself (no
 # libxengnttab.so involved): they exercise the safe Rust API on real Xen. The host's are built
-# here; the Arm lab's are `make arm64`'s (build/aarch64/bin and examples/, made with the aarch64
-# library run-lab tests there): one aarch64 build, not a second one with other flags.
+# here; the Arm labs' are `make arm64`'s or `make armhf`'s ($CROSS_OUT/bin and examples/, made
+# with the library run-lab tests there: host/arch.sh): one cross build, not a second one with
+# other flags.
 if [ "$ARCH" = amd64 ]; then
   (cd "$REPO" && cargo build --release --locked --bin xengnt --examples) >"$B/xengnt.log" 2>&1
   res $? xengnt+examples "$(grep -m3 -E '^error' "$B/xengnt.log")"
   XB=${CARGO_TARGET_DIR:-$REPO/target}/release XE=$XB/examples
 else
-  XB=$REPO/build/aarch64/bin XE=$REPO/build/aarch64/examples
+  XB=$REPO/$CROSS_OUT/bin XE=$REPO/$CROSS_OUT/examples
   [ -x "$XB/xengnt" ] && [ -x "$XE/ring" ]
-  res $? xengnt+examples "no $XB/xengnt or $XE/ring (make arm64 builds them)"
+  res $? xengnt+examples "no $XB/xengnt or $XE/ring (make $ARCH builds them)"
 fi
 cp "$XB/xengnt" "$B/tests/" || res 1 copy-xengnt
 for x in share_map_roundtrip map_batch unmap_notify grant_copy evtchn_ping ring; do
