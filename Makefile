@@ -3,7 +3,7 @@
 #   make test            every check (unit, ABI, header, pkg-config, real Xen lab); installs deps
 #   make check           every check that needs no Xen (the inner loop: no QEMU)
 #   make lab | demo      the real-Xen lab alone | a side-by-side demo on real Xen
-#                        (LAB_STACK=debian12 | debian12-k612 | debian13: compat/lab/README.md)
+#                        (LAB_STACK=debian12 | debian12-k612 | debian13 | debian12-arm64 | debian12-armhf: compat/lab/README.md)
 #   make bench           benchmarks on real Xen, Debian's library against ours (BENCHMARKS.md)
 #   make deb             Debian packages (debian/, dpkg-buildpackage) in build/deb/, checked by lintian
 #   make install PREFIX=/usr LIBDIR=/usr/lib/x86_64-linux-gnu DESTDIR=...
