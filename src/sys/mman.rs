@@ -6,10 +6,10 @@ use crate::error::{Error, Result};
 use std::os::fd::{AsRawFd, BorrowedFd};
 use std::ptr::NonNull;
 
-#[cfg(target_pointer_width = "32")]
-use libc::mmap64 as mmap;
 #[cfg(target_pointer_width = "64")]
 use libc::mmap;
+#[cfg(target_pointer_width = "32")]
+use libc::mmap64 as mmap;
 
 /// A `MAP_SHARED` mapping of a device range; unmapped on drop.
 #[derive(Debug)]
