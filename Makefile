@@ -3,12 +3,13 @@
 #   make test            every check (unit, ABI, header, pkg-config, real Xen lab); installs deps
 #   make check           every check that needs no Xen (the inner loop: no QEMU)
 #   make lab | demo      the real-Xen lab alone | a side-by-side demo on real Xen
-#                        (LAB_STACK=debian12 | debian12-k612 | debian13 | debian12-arm64: compat/lab/README.md)
+#                        (LAB_STACK=debian12 | debian12-k612 | debian13 | debian12-arm64 | debian12-armhf: compat/lab/README.md)
 #   make bench           benchmarks on real Xen, Debian's library against ours (BENCHMARKS.md)
 #   make deb             Debian packages (debian/, dpkg-buildpackage) in build/deb/, checked by lintian
 #   make install PREFIX=/usr LIBDIR=/usr/lib/x86_64-linux-gnu DESTDIR=...
-#   make arm64           the library, static archive, xengnt and the examples for aarch64 in build/aarch64/ (cross-built;
-#                        `make deps` installs the cross tools; compat/check-arm64 checks its ABI)
+#   make arm64 | armhf   the library, static archive, xengnt and the examples for aarch64 in build/aarch64/, or for
+#                        32-bit armhf in build/armhf/ (cross-built; `make deps` installs the cross tools;
+#                        compat/check-cross arm64|armhf checks its ABI and struct layouts)
 
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
@@ -44,7 +45,7 @@ SO := $(B)/libxengnttab.so.1.2
 comma := ,
 EXPORTS := $(shell grep -o 'xeng[a-z_]*;' libxengnttab.map | tr -d ';')
 
-.PHONY: all arm64 arm64-unlocked deps test check lab demo bench install deb clean FORCE
+.PHONY: all arm64 armhf cross-unlocked deps test check lab demo bench install deb clean FORCE
 
 all: $(SO) $(B)/libxengnttab.a
 
@@ -58,11 +59,17 @@ $(RUST_ARCHIVE): FORCE
 # the .so is linked from this object instead. xengnttab.syms.o keeps every symbol name for
 # compat/check-no-panic; xengnttab.o also drops the symbols no relocation needs, among them
 # the undefined references of std sections that --gc-sections discarded (__tls_get_addr
-# would otherwise make ld-linux a DT_NEEDED).
+# would otherwise make ld-linux a DT_NEEDED). On 32-bit Arm the EHABI unwind tables
+# (.ARM.exidx/.ARM.extab) go too: each references a personality routine
+# (__aeabi_unwind_cpp_pr0/pr1) only libgcc_s.so.1 exports, a DT_NEEDED upstream has not, for
+# unwinding that panic=abort never does (an unwinder reaching our frames stops there, as at
+# upstream's C frames built without -fexceptions). Elsewhere there are no such sections.
 $(B)/xengnttab.o: $(RUST_ARCHIVE) libxengnttab.map Makefile
 	@mkdir -p $(B)
 	$(CC) -nostdlib -r -Wl,--gc-sections $(EXPORTS:%=-Wl,-u,%) -o $@.full $(RUST_ARCHIVE)
-	$(OBJCOPY) --strip-debug --remove-section=.llvmbc --remove-section=.llvmcmd $(EXPORTS:%=--keep-global-symbol=%) $@.full $(B)/xengnttab.syms.o
+	$(OBJCOPY) --strip-debug --remove-section=.llvmbc --remove-section=.llvmcmd \
+		--remove-section='.ARM.exidx*' --remove-section='.ARM.extab*' \
+		$(EXPORTS:%=--keep-global-symbol=%) $@.full $(B)/xengnttab.syms.o
 	$(OBJCOPY) --strip-unneeded $(EXPORTS:%=--keep-global-symbol=%) $(B)/xengnttab.syms.o $@
 	@rm -f $@.full
 
@@ -80,26 +87,36 @@ $(B)/libxengnttab.a: $(B)/xengnttab.o
 	rm -f $@
 	$(AR) rcs $@ $<
 
-# aarch64: Debian 12's arm64 Xen libraries (compat/fetch-arm64-sysroot, cached in .cache/arm64)
-# to link against; glibc is the cross toolchain's (libc6-dev-arm64-cross).
-# Also xengnt and the examples (pure Rust; linked by the cross gcc against those libraries),
-# in build/aarch64/bin/ and build/aarch64/examples/.
-ARM64_RUST := aarch64-unknown-linux-gnu
-ARM64_EXAMPLES := $(basename $(notdir $(wildcard examples/*.rs)))
-# compat/check-arm64 and the Arm lab's build (compat/run-tests runs both at once) take turns.
-arm64:
+# Cross builds for Debian's Arm architectures: `make arm64` (aarch64, in build/aarch64/) and
+# `make armhf` (32-bit ARMv7 hard-float, in build/armhf/). Debian 12's Xen libraries of that
+# architecture (compat/fetch-sysroot, cached in .cache/<arch>) to link against; glibc is the
+# cross toolchain's (libc6-dev-arm64-cross, libc6-dev-armhf-cross). Also xengnt and the
+# examples (pure Rust; linked by the cross gcc against those libraries), in <out>/bin/ and
+# <out>/examples/. Per architecture: the Rust target, the GNU tools' prefix, the output folder.
+CROSS_RUST_arm64 := aarch64-unknown-linux-gnu
+CROSS_GNU_arm64 := aarch64-linux-gnu
+CROSS_OUT_arm64 := aarch64
+CROSS_RUST_armhf := armv7-unknown-linux-gnueabihf
+CROSS_GNU_armhf := arm-linux-gnueabihf
+CROSS_OUT_armhf := armhf
+CROSS_EXAMPLES := $(basename $(notdir $(wildcard examples/*.rs)))
+# compat/check-cross and the Arm lab's build (compat/run-tests runs both at once) take turns.
+arm64 armhf:
 	@mkdir -p $(B)
-	flock $(B)/.arm64.lock $(MAKE) arm64-unlocked
-arm64-unlocked:
-	root=$$(compat/fetch-arm64-sysroot) && $(MAKE) TARGET=$(ARM64_RUST) CROSS=aarch64-linux-gnu- \
-		B=$(B)/aarch64 XEN_LIBDIR=$$root/usr/lib/aarch64-linux-gnu all && \
-	lib=$$root/usr/lib/aarch64-linux-gnu && \
-	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
+	flock $(B)/.$@.lock $(MAKE) cross-unlocked CROSS_ARCH=$@
+# CROSS_ARCH=arm64|armhf: the build itself, under that lock.
+cross-unlocked: R = $(CROSS_RUST_$(CROSS_ARCH))
+cross-unlocked: G = $(CROSS_GNU_$(CROSS_ARCH))
+cross-unlocked: O = $(B)/$(CROSS_OUT_$(CROSS_ARCH))
+cross-unlocked:
+	root=$$(compat/fetch-sysroot $(CROSS_ARCH)) && lib=$$root/usr/lib/$(G) && \
+	$(MAKE) TARGET=$(R) CROSS=$(G)- B=$(O) XEN_LIBDIR=$$lib all && \
+	CARGO_TARGET_$(shell echo $(R) | tr a-z- A-Z_)_LINKER=$(G)-gcc \
 	RUSTFLAGS="-L$$lib -Clink-arg=-Wl,-rpath-link,$$lib" \
-		$(CARGO) build --release --locked --target $(ARM64_RUST) --bin xengnt --examples
-	mkdir -p $(B)/aarch64/bin $(B)/aarch64/examples
-	cp target/$(ARM64_RUST)/release/xengnt $(B)/aarch64/bin/
-	cp $(ARM64_EXAMPLES:%=target/$(ARM64_RUST)/release/examples/%) $(B)/aarch64/examples/
+		$(CARGO) build --release --locked --target $(R) --bin xengnt --examples
+	mkdir -p $(O)/bin $(O)/examples
+	cp target/$(R)/release/xengnt $(O)/bin/
+	cp $(CROSS_EXAMPLES:%=target/$(R)/release/examples/%) $(O)/examples/
 
 $(B)/%.pc: pkgconfig/%.pc.in FORCE
 	@mkdir -p $(B)

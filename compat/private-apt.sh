@@ -6,7 +6,7 @@
 # machine's sources name, else deb.debian.org's), as the machine's own sources have them for
 # bookworm. Its package lists are fetched the first time. The machine's apt sources, lists and
 # status stay untouched. Used by compat/lab/host/prepare.sh (trixie's Xen stack) and
-# compat/fetch-arm64-sysroot (bookworm's arm64 Xen libraries).
+# compat/fetch-sysroot (bookworm's arm64 and armhf Xen libraries).
 private_apt() {
   local dir=$1 suite=$2 arch=${3:-} updates=${4:-} mirror sec
   mirror=${LAB_MIRROR:-$(awk '/^URIs:/ && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null)}

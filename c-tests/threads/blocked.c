@@ -62,7 +62,7 @@ static int wait_fault(int uffd, void *page, int ms)
     struct pollfd p = { .fd = uffd, .events = POLLIN };
     struct uffd_msg msg;
     if (poll(&p, 1, ms) != 1 || read(uffd, &msg, sizeof msg) != sizeof msg) return 0;
-    return msg.event == UFFD_EVENT_PAGEFAULT && (msg.arg.pagefault.address & ~(uint64_t)(PG - 1)) == (uint64_t)page;
+    return msg.event == UFFD_EVENT_PAGEFAULT && (msg.arg.pagefault.address & ~(uint64_t)(PG - 1)) == (uint64_t)(uintptr_t)page;
 }
 
 static int join_within(pthread_t t, int seconds)
@@ -79,7 +79,7 @@ static int run_case(const char *label, int uffd, struct blocked *b, uint32_t sha
     char why[256] = "";
     uint8_t content[PG] = { 0 };   /* what the page will hold once the fault is resolved */
     b->arg_page = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    struct uffdio_register reg = { .range = { (uint64_t)b->arg_page, PG }, .mode = UFFDIO_REGISTER_MODE_MISSING };
+    struct uffdio_register reg = { .range = { (uint64_t)(uintptr_t)b->arg_page, PG }, .mode = UFFDIO_REGISTER_MODE_MISSING };
     if (b->arg_page == MAP_FAILED || ioctl(uffd, UFFDIO_REGISTER, &reg)) {
         printf("FAIL threads/%s/blocked/%s: userfaultfd register: %s\n", label, case_name[b->kind], strerror(errno));
         return 0;
@@ -107,12 +107,12 @@ static int run_case(const char *label, int uffd, struct blocked *b, uint32_t sha
         if (!finished) fail(why, sizeof why, "the other thread did %ld of %d cycles in %d s: blocked by the call", w.done,
                             B_CYCLES, B_LIMIT_S);
         else if (w.error[0]) fail(why, sizeof why, "the other thread failed: %s", w.error);
-        struct uffdio_copy copy = { .dst = (uint64_t)b->arg_page, .src = (uint64_t)content, .len = PG };
+        struct uffdio_copy copy = { .dst = (uint64_t)(uintptr_t)b->arg_page, .src = (uint64_t)(uintptr_t)content, .len = PG };
         if (ioctl(uffd, UFFDIO_COPY, &copy)) fail(why, sizeof why, "UFFDIO_COPY: %s", strerror(errno));
         if (!finished) pthread_join(w.tid, NULL);
     }
     if (!join_within(a, 20)) {   /* the fault was never resolved: unblock A before giving up */
-        struct uffdio_copy copy = { .dst = (uint64_t)b->arg_page, .src = (uint64_t)content, .len = PG };
+        struct uffdio_copy copy = { .dst = (uint64_t)(uintptr_t)b->arg_page, .src = (uint64_t)(uintptr_t)content, .len = PG };
         ioctl(uffd, UFFDIO_COPY, &copy);
         pthread_join(a, NULL);
     }

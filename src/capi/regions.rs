@@ -95,8 +95,14 @@ mod tests {
         table
     }
 
+    /// An address in the part of user space where mmap places regions, given as its x86_64
+    /// value: on a 32-bit target (armhf's 3 GiB user space) the same bits 16 places lower.
+    pub(super) const fn user_address(x86_64: u64) -> usize {
+        (if usize::BITS == 64 { x86_64 } else { x86_64 >> 16 }) as usize
+    }
+
     fn at(page: usize) -> usize {
-        0x7e00_0000_0000 + page * PAGE_SIZE
+        user_address(0x7e00_0000_0000) + page * PAGE_SIZE
     }
 
     /// A take whose unmap succeeds.
@@ -106,7 +112,7 @@ mod tests {
 
     /// The home slot of a start (the first chunk's slot its search starts at).
     fn home(start: usize) -> usize {
-        (start >> 12).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58
+        (start >> 12).wrapping_mul((0x9E37_79B9_7F4A_7C15_u64 >> (64 - usize::BITS)) as usize) >> (usize::BITS - 6)
     }
 
     #[test]
@@ -212,7 +218,7 @@ mod tests {
     #[test]
     fn null_reserved_and_unaligned_addresses_are_never_recorded() {
         let t = table();
-        for addr in [0, PAGE_SIZE, 2 * PAGE_SIZE - 1, 0x7e00_0000_0010, usize::MAX] {
+        for addr in [0, PAGE_SIZE, 2 * PAGE_SIZE - 1, at(0) + 0x10, usize::MAX] {
             assert_eq!(t.record(addr, 1, Owner::GNTSHR), Err(Error::INVALID), "{addr:#x}");
             assert_eq!(unmap(t, addr, 1, Owner::GNTSHR), Err(Error::INVALID), "{addr:#x}");
         }
@@ -369,7 +375,7 @@ mod stress {
     struct Kernel(Mutex<Vec<bool>>);
 
     impl Kernel {
-        const BASE: usize = 0x7d00_0000_0000;
+        const BASE: usize = super::tests::user_address(0x7d00_0000_0000);
 
         fn mmap(&self, pages: usize) -> usize {
             let mut used = self.0.lock().unwrap();

@@ -135,6 +135,7 @@ pub fn poll_readable(fd: BorrowedFd<'_>, timeout_ms: libc::c_int) -> Result<bool
 mod tests {
     use super::*;
 
+    /// x86_64's numbers, the same on aarch64 and armhf: no pointer or `long` in these structs.
     #[test]
     fn ioctl_numbers_match_the_documented_x86_64_values() {
         assert_eq!(IOCTL_EVTCHN_BIND_INTERDOMAIN, 0x0008_4501);

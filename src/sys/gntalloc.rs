@@ -3,7 +3,7 @@
 use super::ioctl::{IoctlArg, ioc_none_g, ioctl, ioctl_args};
 use super::var_request::{VarIoctlHeader, var_ioctl_headers};
 use crate::error::Result;
-use std::mem::{offset_of, size_of};
+use std::mem::{align_of, offset_of, size_of};
 use std::os::fd::BorrowedFd;
 
 /// Header of `struct ioctl_gntalloc_alloc_gref` (`gref_ids[]`, out, follow at offset 16).
@@ -28,12 +28,13 @@ pub struct DeallocGref {
     pub count: u32,
 }
 
-/// sizeof(struct ioctl_gntalloc_alloc_gref) on LP64, tail padding included.
+/// sizeof(struct ioctl_gntalloc_alloc_gref), tail padding to the u64's alignment included:
+/// 24 where u64 is 8-aligned (x86_64, aarch64, armhf EABI; it would be 20 on i386).
 pub const SIZEOF_ALLOC_GREF: usize = 24;
 
 const _: () = {
     assert!(offset_of!(AllocGrefHeader, count) == 4 && offset_of!(AllocGrefHeader, index) == 8);
-    assert!((size_of::<AllocGrefHeader>() + 4).next_multiple_of(8) == SIZEOF_ALLOC_GREF);
+    assert!((size_of::<AllocGrefHeader>() + 4).next_multiple_of(align_of::<AllocGrefHeader>()) == SIZEOF_ALLOC_GREF);
     assert!(size_of::<DeallocGref>() == 16);
 };
 
@@ -62,6 +63,7 @@ pub fn dealloc_gref(fd: BorrowedFd<'_>, index: u64, count: u32) -> Result<()> {
 mod tests {
     use super::*;
 
+    /// x86_64's numbers, the same on aarch64 and armhf: no pointer or `long` in these structs.
     #[test]
     fn ioctl_numbers_match_the_documented_x86_64_values() {
         assert_eq!(IOCTL_GNTALLOC_ALLOC_GREF, 0x0018_4705);

@@ -153,7 +153,9 @@ pub const GNTDEV_DMA_FLAG_WC: u32 = 1 << 0;
 /// `GNTDEV_DMA_FLAG_COHERENT`: an exported dma-buf backed by coherent DMA memory.
 pub const GNTDEV_DMA_FLAG_COHERENT: u32 = 1 << 1;
 
-/// Sizes of the uapi structs as C declares them, with their one-element trailing arrays.
+/// Sizes of the uapi structs as C declares them, with their one-element trailing arrays (the
+/// same on every architecture: the headers hold no pointer or `long`, and u64 is 8-aligned on
+/// x86_64, aarch64 and armhf EABI alike).
 pub const SIZEOF_MAP_GRANT_REF: usize = 24;
 pub const SIZEOF_DMABUF_EXP_FROM_REFS: usize = 20;
 pub const SIZEOF_DMABUF_IMP_TO_REFS: usize = 20;
@@ -170,7 +172,10 @@ const _: () = {
     assert!(size_of::<UnmapNotify>() == 16 && offset_of!(UnmapNotify, event_channel_port) == 12);
     assert!(size_of::<GrantCopySegment>() == 24);
     assert!(offset_of!(GrantCopySegment, dest) == 8 && offset_of!(GrantCopySegment, status) == 20);
-    assert!(size_of::<GrantCopy>() == 16);
+    // `unsigned int count; struct gntdev_grant_copy_segment *segments;`: the one pointer-sized
+    // field, so 16 bytes on 64-bit and 8 on armhf (and the ioctl number differs with it).
+    assert!(size_of::<GrantCopy>() == 2 * size_of::<usize>());
+    assert!(offset_of!(GrantCopy, segments) == size_of::<usize>());
     assert!(size_of::<DmabufExpFromRefsHeader>() + 4 == SIZEOF_DMABUF_EXP_FROM_REFS);
     assert!(size_of::<DmabufExpWaitReleased>() == 8);
     assert!(size_of::<DmabufImpToRefsHeader>() + 4 == SIZEOF_DMABUF_IMP_TO_REFS);
@@ -378,8 +383,9 @@ pub fn dmabuf_imp_release(fd: BorrowedFd<'_>, dmabuf_fd: u32) -> Result<()> {
 mod tests {
     use super::*;
 
-    /// The numbers as the spec's table lists them for x86_64 (§6.1).
+    /// The numbers as the spec's table lists them for x86_64 (§6.1), the same on aarch64.
     #[test]
+    #[cfg(target_pointer_width = "64")]
     fn ioctl_numbers_match_the_documented_x86_64_values() {
         assert_eq!(IOCTL_GNTDEV_MAP_GRANT_REF, 0x0018_4700);
         assert_eq!(IOCTL_GNTDEV_UNMAP_GRANT_REF, 0x0010_4701);
@@ -387,6 +393,23 @@ mod tests {
         assert_eq!(IOCTL_GNTDEV_SET_MAX_GRANTS, 0x0004_4703);
         assert_eq!(IOCTL_GNTDEV_SET_UNMAP_NOTIFY, 0x0010_4707);
         assert_eq!(IOCTL_GNTDEV_GRANT_COPY, 0x0010_4708);
+        assert_eq!(IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS, 0x0014_4709);
+        assert_eq!(IOCTL_GNTDEV_DMABUF_EXP_WAIT_RELEASED, 0x0008_470a);
+        assert_eq!(IOCTL_GNTDEV_DMABUF_IMP_TO_REFS, 0x0014_470b);
+        assert_eq!(IOCTL_GNTDEV_DMABUF_IMP_RELEASE, 0x0008_470c);
+    }
+
+    /// armhf's numbers (Debian's armhf linux-libc-dev, printed by arm-linux-gnueabihf-gcc):
+    /// only IOCTL_GNTDEV_GRANT_COPY, whose struct holds a pointer, differs from x86_64's.
+    #[test]
+    #[cfg(target_pointer_width = "32")]
+    fn ioctl_numbers_match_the_armhf_values() {
+        assert_eq!(IOCTL_GNTDEV_MAP_GRANT_REF, 0x0018_4700);
+        assert_eq!(IOCTL_GNTDEV_UNMAP_GRANT_REF, 0x0010_4701);
+        assert_eq!(IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR, 0x0018_4702);
+        assert_eq!(IOCTL_GNTDEV_SET_MAX_GRANTS, 0x0004_4703);
+        assert_eq!(IOCTL_GNTDEV_SET_UNMAP_NOTIFY, 0x0010_4707);
+        assert_eq!(IOCTL_GNTDEV_GRANT_COPY, 0x0008_4708);
         assert_eq!(IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS, 0x0014_4709);
         assert_eq!(IOCTL_GNTDEV_DMABUF_EXP_WAIT_RELEASED, 0x0008_470a);
         assert_eq!(IOCTL_GNTDEV_DMABUF_IMP_TO_REFS, 0x0014_470b);

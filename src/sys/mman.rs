@@ -6,6 +6,11 @@ use crate::error::{Error, Result};
 use std::os::fd::{AsRawFd, BorrowedFd};
 use std::ptr::NonNull;
 
+#[cfg(target_pointer_width = "64")]
+use libc::mmap;
+#[cfg(target_pointer_width = "32")]
+use libc::mmap64 as mmap;
+
 /// A `MAP_SHARED` mapping of a device range; unmapped on drop.
 #[derive(Debug)]
 pub struct Mapping {
@@ -23,10 +28,13 @@ impl Mapping {
     /// `mmap(NULL, len, prot, MAP_SHARED, fd, offset)`. `prot` is passed through unchanged, as
     /// upstream does (PROT_READ alone gives a read-only grant map).
     pub fn map_shared(fd: BorrowedFd<'_>, len: usize, prot: libc::c_int, offset: u64) -> Result<Self> {
-        let offset = libc::off_t::try_from(offset).map_err(|_| Error::INVALID)?;
+        // mmap64: a 64-bit offset on 32-bit targets too (armhf's off_t is 32 bits; upstream,
+        // built with _FILE_OFFSET_BITS=64, calls mmap64 there), so that maps past 2 GiB of a
+        // gntdev or gntalloc fd's offset space work. On 64-bit glibc, mmap is the same call.
+        let offset = libc::off64_t::try_from(offset).map_err(|_| Error::INVALID)?;
         // SAFETY: a fresh mapping at an address the kernel chooses cannot alias existing Rust
         // memory; the device validates offset and length.
-        let addr = unsafe { libc::mmap(std::ptr::null_mut(), len, prot, libc::MAP_SHARED, fd.as_raw_fd(), offset) };
+        let addr = unsafe { mmap(std::ptr::null_mut(), len, prot, libc::MAP_SHARED, fd.as_raw_fd(), offset) };
         if addr == libc::MAP_FAILED {
             return Err(Error::last_os_error());
         }

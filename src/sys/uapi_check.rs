@@ -1,7 +1,11 @@
 //! Checks every ioctl number, struct size and field offset of `sys` against the kernel's
 //! uapi headers as installed by linux-libc-dev (`<xen/gntdev.h>`, `<xen/gntalloc.h>`,
-//! `<xen/evtchn.h>`), by
-//! compiling and running a small C probe.
+//! `<xen/evtchn.h>`), by compiling a small C probe with `$CC` (default `cc`) to assembly: each
+//! value is an assembler string the compiler itself prints (the Linux asm-offsets technique),
+//! so nothing built by `$CC` is run and a cross compiler serves as well as the host's. The
+//! armhf build runs this test under qemu-arm with `CC=arm-linux-gnueabihf-gcc`
+//! and `UAPI_CFLAGS` naming Debian's armhf linux-libc-dev (compat/check-cross), comparing
+//! armhf's Rust layouts with armhf's C ones.
 
 use super::evtchn::*;
 use super::gntalloc::*;
@@ -11,7 +15,6 @@ use std::mem::{offset_of, size_of};
 use std::process::Command;
 
 const PROBE: &str = r#"
-#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
@@ -22,10 +25,11 @@ typedef uint16_t domid_t;
 #include <xen/gntdev.h>
 #include <xen/gntalloc.h>
 #include <xen/evtchn.h>
-#define V(name, expr) printf("%s %lu\n", name, (unsigned long)(expr))
+/* The value as an immediate operand printed bare (%c) inside a string of the assembly. */
+#define V(name, expr) __asm__ volatile("\n.ascii \"->" name " %c0\"" : : "i"((unsigned long)(expr)))
 #define S(t) V("sizeof " #t, sizeof(struct t))
 #define O(t, f) V("offsetof " #t "." #f, offsetof(struct t, f))
-int main(void) {
+void probe(void) {
     V("IOCTL_GNTDEV_MAP_GRANT_REF", IOCTL_GNTDEV_MAP_GRANT_REF);
     V("IOCTL_GNTDEV_UNMAP_GRANT_REF", IOCTL_GNTDEV_UNMAP_GRANT_REF);
     V("IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR", IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR);
@@ -73,31 +77,37 @@ int main(void) {
     S(ioctl_evtchn_bind_interdomain); O(ioctl_evtchn_bind_interdomain, remote_domain);
     O(ioctl_evtchn_bind_interdomain, remote_port);
     S(ioctl_evtchn_bind_unbound_port); S(ioctl_evtchn_unbind); S(ioctl_evtchn_notify);
-    return 0;
 }
 "#;
 
-/// Compiles and runs the probe; name -> value.
+/// Compiles the probe to assembly and reads its values back; name -> value.
 fn kernel_values() -> HashMap<String, u64> {
     let dir = std::env::temp_dir().join(format!("xengnttab-uapi-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let (src, exe) = (dir.join("probe.c"), dir.join("probe"));
+    let (src, asm) = (dir.join("probe.c"), dir.join("probe.s"));
     std::fs::write(&src, PROBE).unwrap();
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-    let status =
-        Command::new(cc).arg("-o").arg(&exe).arg(&src).status().expect("a C compiler is needed for this check");
+    // Where a cross build's uapi headers are (`-isystem` options: compat/check-cross).
+    let cflags = std::env::var("UAPI_CFLAGS").unwrap_or_default();
+    let status = Command::new(&cc)
+        .args(cflags.split_whitespace())
+        .arg("-S")
+        .arg("-o")
+        .arg(&asm)
+        .arg(&src)
+        .status()
+        .expect("a C compiler is needed for this check");
     assert!(
         status.success(),
-        "the uapi probe must compile against <xen/gntdev.h> and <xen/gntalloc.h> (linux-libc-dev)"
+        "the uapi probe must compile with {cc} against <xen/gntdev.h> and <xen/gntalloc.h> (linux-libc-dev)"
     );
-    let out = Command::new(&exe).output().unwrap();
+    let text = std::fs::read_to_string(&asm).unwrap();
     std::fs::remove_dir_all(&dir).ok();
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let (k, v) = l.rsplit_once(' ').unwrap();
-            (k.to_string(), v.parse().unwrap())
+    text.lines()
+        .filter_map(|l| l.split_once("\"->"))
+        .map(|(_, l)| {
+            let (k, v) = l.trim_end_matches('"').rsplit_once(' ').unwrap();
+            (k.to_string(), v.parse().unwrap_or_else(|_| panic!("{k}: {v} is not a number")))
         })
         .collect()
 }

@@ -18,7 +18,7 @@ LAB_STATE=/tmp/lab.state
 lab_state_save() {   # what one suite hands on to the next (suite.sh): the guest, the daemons' library
   echo "G='$G' GNAME='$GNAME' DAEMONS='${DAEMONS:-deb}'" > $LAB_STATE
 }
-MA=$(uname -m)-linux-gnu             # x86_64-linux-gnu, or aarch64-linux-gnu in the Arm lab
+MA=$(cat /etc/multiarch)             # x86_64-linux-gnu, aarch64-linux-gnu or arm-linux-gnueabihf (host/tree.sh)
 SYSLIB=/usr/lib/$MA:/lib/$MA
 DEBLIB=/usr/lib/$MA/libxengnttab.so.1.2
 OURS=/opt/ours/libxengnttab.so.1

@@ -6,7 +6,7 @@
 #   KMOD   the kernel's module folder (trixie's is under /usr/lib/modules)
 #   LDSO   the dynamic loader that lists and runs the binaries: the stack's own when its debs
 #          bring glibc (trixie's Xen libraries need glibc 2.38), else the host's (bookworm's);
-#          arm64's cannot run on the host (no qemu-user): its libraries are listed by readelf
+#          Arm's (host/arch.sh's name) is not run on the host: its libraries are listed by readelf
 . "$(dirname "${BASH_SOURCE[0]}")/arch.sh"
 XV=$(ls "$R/usr/lib" | sed -n 's/^xen-\([0-9.]*\)$/\1/p' | head -1)
 KMOD=$(ls -d "$R"/lib/modules/* "$R"/usr/lib/modules/* 2>/dev/null | head -1)
@@ -14,7 +14,7 @@ if [ "$ARCH" = amd64 ]; then
   LDSO=$R$LA/ld-linux-x86-64.so.2
   [ -f "$LDSO" ] || LDSO=/lib64/ld-linux-x86-64.so.2
 else
-  LDSO=$R/lib/ld-linux-aarch64.so.1
+  LDSO=$R/lib/$LDSO_NAME
 fi
 tree_base() {   # tree_base <dir>: busybox and the directory skeleton
   local I=$1 a
@@ -22,7 +22,8 @@ tree_base() {   # tree_base <dir>: busybox and the directory skeleton
            "$I"/usr/lib/xen-$XV/bin "$I$LA" "$I"/lib/$MA
   [ "$ARCH" = amd64 ] && mkdir -p "$I"/lib64
   ln -s ../run "$I/var/run"
-  # arm64: the stack's busybox-static (the host's is x86), with the applet list of the host's,
+  echo "$MA" > "$I/etc/multiarch"   # dom0/lib.sh, dom0/init: uname -m says armv7l on armhf
+  # Arm: the stack's busybox-static (the host's is x86), with the applet list of the host's,
   # the same Debian version of the same package (host/prepare.sh installs it)
   if [ "$ARCH" = amd64 ]; then cp /bin/busybox "$I/bin/busybox"; else cp "$R/bin/busybox" "$I/bin/busybox"; fi
   for a in $(/bin/busybox --list); do [ -e "$I/bin/$a" ] || ln -s busybox "$I/bin/$a"; done
@@ -70,7 +71,7 @@ tree_libs() {   # tree_libs <dir>: Debian's Xen libraries (the reference) + what
   cp -Ln "$gccs" "$I$LA/"   # pthread_cancel's unwinder (vchan-socket-proxy), Rust
 }
 tree_libs_readelf() {   # tree_libs_readelf <dir>: the NEEDED closure of every ELF file in <dir>,
-  # found in the stack's debs only (arm64: every library comes from the stack), by readelf
+  # found in the stack's debs only (Arm: every library comes from the stack), by readelf
   local I=$1 log=$1.libs f n d src added=1 pass=0
   : > "$log"
   while [ $added = 1 ] && [ $pass -lt 20 ]; do
@@ -93,7 +94,7 @@ tree_libs_readelf() {   # tree_libs_readelf <dir>: the NEEDED closure of every E
 # the guest (from xl's domain builder): x86's ELF, Arm's Image
 xen_kernel() {
   if [ "$ARCH" = amd64 ]; then vmlinux_of "$1" "$2"
-  else cp "$1" "$2"; fi     # arm64's vmlinuz is a plain Image (EFI stub), not compressed
+  else cp "$1" "$2"; fi     # arm64's vmlinuz is a plain Image (EFI stub), armhf's a zImage Xen loads
 }
 # vmlinux_of <bzImage> <out>: the kernel's ELF, decompressed on the host once (6.1's payload is
 # xz, 6.12's zstd), so that neither Xen nor xl decompresses it again at every boot under emulation.

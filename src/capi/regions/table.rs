@@ -193,7 +193,8 @@ impl<const SLOTS: usize, const GEN_BITS: u32> Table<SLOTS, GEN_BITS> {
     /// so that with few live regions a record or take reads one slot.
     #[inline(always)]
     fn home(start: usize) -> usize {
-        const FIBONACCI: usize = 0x9E37_79B9_7F4A_7C15_u64 as usize;
+        // 2^BITS / golden ratio: the top 32 bits of the 64-bit constant are the 32-bit one.
+        const FIBONACCI: usize = (0x9E37_79B9_7F4A_7C15_u64 >> (64 - usize::BITS)) as usize;
         (start >> 12).wrapping_mul(FIBONACCI) >> (usize::BITS - SLOTS.trailing_zeros())
     }
 

@@ -6,7 +6,7 @@
 # usage: 36-dmabuf.host.sh <workdir> <repo> <dom0.txt>
 set -uo pipefail
 W=$1 REPO=$2 DOM0=$3
-case ${ARCH:-amd64} in arm64) PLAT=auto-translated ;; *) PLAT=pv ;; esac
+case ${ARCH:-amd64} in arm64|armhf) PLAT=auto-translated ;; *) PLAT=pv ;; esac
 grep -e '^@@dmabuf ' -e '^@@dmabuf-rc ' "$DOM0" > "$W/dmabuf.raw" || true
 awk -v platform=$PLAT -f "$REPO/c-tests/dmabuf/dmabuf-check.awk" "$W/dmabuf.raw"
 for c in deb lp; do sed -n "s/^@@dmabuf $c //p" "$W/dmabuf.raw" > "$W/dmabuf-$c.out"; done
