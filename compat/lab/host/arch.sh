@@ -93,15 +93,7 @@ qemu_cmd() {
     # vmlinuz is not compressed) goes to 0x50000000 and the initramfs to 0x54000000 (64 MB of room).
     # noreboot: a Xen panic waits ("Manual reset required") for the watchdog instead of
     # rebooting, which -no-reboot would turn into QEMU's exit status 0.
-    xa="console=dtuart dom0_mem=1024M dom0_max_vcpus=$smp dom0_vcpus_pin loglvl=warning guest_loglvl=error noreboot"
-    da="console=hvc0 earlycon=xenboot rdinit=/init$again"   # no commas: QEMU's -device parser splits on ','
-    QEMU=(qemu-system-aarch64 -machine virt,virtualization=on,gic-version=3 -cpu cortex-a57 \
-      -accel tcg,thread=multi -smp "$smp" -m "$mem" -display none -monitor none -no-reboot \
-      -serial file:"$log" \
-      -device virtio-serial-device -chardev file,id=stream,path="$stream" -device virtserialport,chardev=stream,name=lab.stream \
-      -kernel "$xen" -append "$xa" \
-      -device guest-loader,addr=0x50000000,kernel="$kernel",bootargs="$da" \
-      -device guest-loader,addr=0x54000000,initrd="$initrd") ;;
+    QEMU=(qemu-system-aarch64 -machine virt,virtualization=on,gic-version=3 -cpu cortex-a57) ;;
   armhf)
     # Xen 4.17 for 32-bit Arm (xen-hypervisor-4.17-armhf, a zImage) under TCG: cortex-a15 with
     # QEMU's AArch32 Hyp mode (virtualization=on) and GICv2 (a15 has no GICv3 system registers);
@@ -109,14 +101,16 @@ qemu_cmd() {
     # `virt` puts PCIe's ECAM above 4 GiB (0x4010000000) and dom0 hangs for good after
     # "pci_bus 0000:00: root bus resource" (measured: no output for minutes); below 4 GiB it
     # boots to userspace in seconds. The modules where arm64's go, same reasons.
+    QEMU=(qemu-system-arm -machine virt,virtualization=on,gic-version=2,highmem=off -cpu cortex-a15) ;;
+  esac
+  if [ "$ARCH" != amd64 ]; then   # both Arm stacks: the machine above, the rest the same
     xa="console=dtuart dom0_mem=1024M dom0_max_vcpus=$smp dom0_vcpus_pin loglvl=warning guest_loglvl=error noreboot"
-    da="console=hvc0 earlycon=xenboot rdinit=/init$again"
-    QEMU=(qemu-system-arm -machine virt,virtualization=on,gic-version=2,highmem=off -cpu cortex-a15 \
-      -accel tcg,thread=multi -smp "$smp" -m "$mem" -display none -monitor none -no-reboot \
+    da="console=hvc0 earlycon=xenboot rdinit=/init$again"   # no commas: QEMU's -device parser splits on ','
+    QEMU+=(-accel tcg,thread=multi -smp "$smp" -m "$mem" -display none -monitor none -no-reboot \
       -serial file:"$log" \
       -device virtio-serial-device -chardev file,id=stream,path="$stream" -device virtserialport,chardev=stream,name=lab.stream \
       -kernel "$xen" -append "$xa" \
       -device guest-loader,addr=0x50000000,kernel="$kernel",bootargs="$da" \
-      -device guest-loader,addr=0x54000000,initrd="$initrd") ;;
-  esac
+      -device guest-loader,addr=0x54000000,initrd="$initrd")
+  fi
 }
