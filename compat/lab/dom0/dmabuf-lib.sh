@@ -7,18 +7,9 @@
 D=$T/dmabuf
 KM=/lib/modules/$(uname -r)/kernel/drivers/xen
 dmabuf_handlers() { grep -c 'gntdev_ioctl_dmabuf' /proc/kallsyms; }
-gone_within() {   # gone_within <pid> <seconds>
-  local n=0; while [ -d /proc/$1 ] && [ $n -lt $(($2 * 10)) ]; do usleep 100000; n=$((n + 1)); done; [ ! -d /proc/$1 ]
-}
-stop_daemon() {   # stop_daemon <pidfile>
-  local p
-  p=$(cat $1 2>/dev/null)
-  if [ -n "$p" ]; then kill $p 2>/dev/null; gone_within $p 5 || { kill -9 $p; gone_within $p 5; }; fi
-  rm -f $1
-}
 gntdev_replace() {   # gntdev_replace <module file>: the daemons stopped, gntdev replaced
-  stop_daemon /run/xenconsoled.pid
-  stop_daemon /run/xenstored.pid
+  stop_pidfile /run/xenconsoled.pid     # lib.sh
+  stop_pidfile /run/xenstored.pid
   rm -f /tmp/xenstored.lib     # guest.sh's `daemons` starts xenstored again
   rmmod xen_gntdev 2>/tmp/dmabuf-rmmod.err || echo "rmmod xen_gntdev: $(cat /tmp/dmabuf-rmmod.err) (still open: $(ls -l /proc/[0-9]*/fd 2>/dev/null | grep -c gntdev))"
   insmod $1 2>/tmp/dmabuf-insmod.err || echo "insmod $1: $(cat /tmp/dmabuf-insmod.err)"

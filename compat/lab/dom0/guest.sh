@@ -122,16 +122,6 @@ daemon_env() {   # daemon_env <cfg> <daemon>: env(1)'s arguments for it
     sys)  echo "-u LD_PRELOAD -u LD_LIBRARY_PATH -u GNTTRACE" ;;
   esac
 }
-dead_within() {   # dead_within <pid> <seconds>: 0 once the process is gone
-  local n=0; while [ -d /proc/$1 ] && [ $n -lt $(($2 * 10)) ]; do usleep 100000; n=$((n + 1)); done; [ ! -d /proc/$1 ]
-}
-stop_pidfile() {   # stop_pidfile <file>: SIGTERM, then wait until the process is gone
-  local p
-  p=$(cat $1 2>/dev/null) || return 0
-  kill $p 2>/dev/null
-  dead_within $p 5 || kill -9 $p
-  rm -f $1
-}
 daemons() {   # daemons <deb|ours|sys>: xenstored (restarted: a fresh store, xen-init-dom0 again) and xenconsoled
   local c=$1 p
   DAEMONS=$c

@@ -35,6 +35,16 @@ run() {   # run <cfg> cmd...: run cmd with the library configuration's environme
   esac
 }
 up() { cut -d' ' -f1 /proc/uptime; }   # seconds since boot (also in the guest, which sources this)
+dead_within() {   # dead_within <pid> <seconds>: 0 once the process is gone
+  local n=0; while [ -d /proc/$1 ] && [ $n -lt $(($2 * 10)) ]; do usleep 100000; n=$((n + 1)); done; [ ! -d /proc/$1 ]
+}
+stop_pidfile() {   # stop_pidfile <file>: SIGTERM, then SIGKILL after 5 s, waiting until the process is gone
+  local p
+  p=$(cat $1 2>/dev/null) || return 0
+  kill $p 2>/dev/null
+  dead_within $p 5 || { kill -9 $p; dead_within $p 5; }
+  rm -f $1
+}
 since() { awk -v a=$1 -v b=$(up) -v d=${2:-1} 'BEGIN{printf "%." d "f", b-a}'; }   # since <uptime> [decimals]: seconds since then
 fsize() { stat -c %s "$1" 2>/dev/null || echo 0; }
 waitsize() {   # waitsize FILE BYTES SECONDS: 0 once FILE has >= BYTES. Every poll costs a process,
