@@ -6,6 +6,7 @@
 #                        (LAB_STACK=debian12 | debian12-k612 | debian13 | debian12-arm64 | debian12-armhf: compat/lab/README.md)
 #   make bench           benchmarks on real Xen, Debian's library against ours (BENCHMARKS.md)
 #   make deb             Debian packages (debian/, dpkg-buildpackage) in build/deb/, checked by lintian
+#                        (CROSS_ARCH=arm64|armhf: that architecture's, in build/aarch64/deb/ or build/armhf/deb/)
 #   make install PREFIX=/usr LIBDIR=/usr/lib/x86_64-linux-gnu DESTDIR=...
 #   make arm64 | armhf   the library, static archive, xengnt and the examples for aarch64 in build/aarch64/, or for
 #                        32-bit armhf in build/armhf/ (cross-built; `make deps` installs the cross tools;
@@ -19,13 +20,39 @@ DESTDIR ?=
 CC ?= cc
 CARGO ?= cargo
 
-# A cross build: TARGET is the Rust target, CROSS the prefix of the GNU tools for it (CC
-# defaults to $(CROSS)gcc, AR and OBJCOPY to $(CROSS)ar and $(CROSS)objcopy: the host's
-# binutils only know x86), XEN_LIBDIR where the target's libxentoollog and libxentoolcore are,
-# B the output folder. `make arm64` sets them all; unset, the build is the host's.
+# Cross builds for Debian's Arm architectures: CROSS_ARCH=arm64 (aarch64, in build/aarch64/) or
+# CROSS_ARCH=armhf (32-bit ARMv7 hard-float, in build/armhf/), with any target (`make arm64` is
+# `make CROSS_ARCH=arm64` plus xengnt and the examples; `make deb CROSS_ARCH=arm64` the
+# packages). Debian 12's Xen libraries of that architecture (compat/fetch-sysroot, cached in
+# .cache/<arch>) to link against; glibc is the cross toolchain's (libc6-dev-arm64-cross,
+# libc6-dev-armhf-cross). Per architecture: the Rust target, the GNU tools' prefix, the output
+# folder.
+CROSS_RUST_arm64 := aarch64-unknown-linux-gnu
+CROSS_GNU_arm64 := aarch64-linux-gnu
+CROSS_OUT_arm64 := aarch64
+CROSS_RUST_armhf := armv7-unknown-linux-gnueabihf
+CROSS_GNU_armhf := arm-linux-gnueabihf
+CROSS_OUT_armhf := armhf
+CROSS_ARCH ?=
+# TARGET is the Rust target, CROSS the prefix of the GNU tools for it (CC defaults to
+# $(CROSS)gcc, AR and OBJCOPY to $(CROSS)ar and $(CROSS)objcopy: the host's binutils only know
+# x86), XEN_LIBDIR where the target's libxentoollog and libxentoolcore are, B the output
+# folder. CROSS_ARCH sets them all; unset, the build is the host's.
+ifneq ($(CROSS_ARCH),)
+TARGET := $(CROSS_RUST_$(CROSS_ARCH))
+CROSS := $(CROSS_GNU_$(CROSS_ARCH))-
+B := build/$(CROSS_OUT_$(CROSS_ARCH))
+ifeq ($(TARGET),)
+$(error CROSS_ARCH=$(CROSS_ARCH): arm64 or armhf)
+endif
+# fetched (or found in the cache) once, when a recipe first needs it
+SYSROOT = $(eval SYSROOT := $(or $(shell compat/fetch-sysroot $(CROSS_ARCH)),$(error compat/fetch-sysroot $(CROSS_ARCH) failed)))$(SYSROOT)
+XEN_LIBDIR = $(SYSROOT)/usr/lib/$(CROSS_GNU_$(CROSS_ARCH))
+endif
 TARGET ?=
 CROSS ?=
 XEN_LIBDIR ?=
+B ?= build
 ifneq ($(CROSS),)
 ifeq ($(origin CC),default)
 CC := $(CROSS)gcc
@@ -36,7 +63,6 @@ AR := $(CROSS)ar
 endif
 OBJCOPY ?= $(CROSS)objcopy
 
-B := build
 RUST_ARCHIVE := target/capi/libxengnttab.a
 ifneq ($(TARGET),)
 RUST_ARCHIVE := target/$(TARGET)/capi/libxengnttab.a
@@ -87,36 +113,20 @@ $(B)/libxengnttab.a: $(B)/xengnttab.o
 	rm -f $@
 	$(AR) rcs $@ $<
 
-# Cross builds for Debian's Arm architectures: `make arm64` (aarch64, in build/aarch64/) and
-# `make armhf` (32-bit ARMv7 hard-float, in build/armhf/). Debian 12's Xen libraries of that
-# architecture (compat/fetch-sysroot, cached in .cache/<arch>) to link against; glibc is the
-# cross toolchain's (libc6-dev-arm64-cross, libc6-dev-armhf-cross). Also xengnt and the
-# examples (pure Rust; linked by the cross gcc against those libraries), in <out>/bin/ and
-# <out>/examples/. Per architecture: the Rust target, the GNU tools' prefix, the output folder.
-CROSS_RUST_arm64 := aarch64-unknown-linux-gnu
-CROSS_GNU_arm64 := aarch64-linux-gnu
-CROSS_OUT_arm64 := aarch64
-CROSS_RUST_armhf := armv7-unknown-linux-gnueabihf
-CROSS_GNU_armhf := arm-linux-gnueabihf
-CROSS_OUT_armhf := armhf
+# `make arm64` | `make armhf`: the library and xengnt and the examples (pure Rust; linked by the
+# cross gcc against the sysroot's Xen libraries), in <out>/bin/ and <out>/examples/.
 CROSS_EXAMPLES := $(basename $(notdir $(wildcard examples/*.rs)))
 # compat/check-cross and the Arm lab's build (compat/run-tests runs both at once) take turns.
 arm64 armhf:
-	@mkdir -p $(B)
-	flock $(B)/.$@.lock $(MAKE) cross-unlocked CROSS_ARCH=$@
-# CROSS_ARCH=arm64|armhf: the build itself, under that lock.
-cross-unlocked: R = $(CROSS_RUST_$(CROSS_ARCH))
-cross-unlocked: G = $(CROSS_GNU_$(CROSS_ARCH))
-cross-unlocked: O = $(B)/$(CROSS_OUT_$(CROSS_ARCH))
-cross-unlocked:
-	root=$$(compat/fetch-sysroot $(CROSS_ARCH)) && lib=$$root/usr/lib/$(G) && \
-	$(MAKE) TARGET=$(R) CROSS=$(G)- B=$(O) XEN_LIBDIR=$$lib all && \
-	CARGO_TARGET_$(shell echo $(R) | tr a-z- A-Z_)_LINKER=$(G)-gcc \
-	RUSTFLAGS="-L$$lib -Clink-arg=-Wl,-rpath-link,$$lib" \
-		$(CARGO) build --release --locked --target $(R) --bin xengnt --examples
-	mkdir -p $(O)/bin $(O)/examples
-	cp target/$(R)/release/xengnt $(O)/bin/
-	cp $(CROSS_EXAMPLES:%=target/$(R)/release/examples/%) $(O)/examples/
+	@mkdir -p build
+	flock build/.$@.lock $(MAKE) cross-unlocked CROSS_ARCH=$@
+cross-unlocked: all
+	CARGO_TARGET_$(shell echo $(TARGET) | tr a-z- A-Z_)_LINKER=$(CROSS)gcc \
+	RUSTFLAGS="-L$(XEN_LIBDIR) -Clink-arg=-Wl,-rpath-link,$(XEN_LIBDIR)" \
+		$(CARGO) build --release --locked --target $(TARGET) --bin xengnt --examples
+	mkdir -p $(B)/bin $(B)/examples
+	cp target/$(TARGET)/release/xengnt $(B)/bin/
+	cp $(CROSS_EXAMPLES:%=target/$(TARGET)/release/examples/%) $(B)/examples/
 
 $(B)/%.pc: pkgconfig/%.pc.in FORCE
 	@mkdir -p $(B)
@@ -135,13 +145,18 @@ install: all $(B)/xengnttab.pc $(B)/xengntshr.pc
 # target/); debian/rules and the two options below keep every output in build/deb/ (by default
 # dpkg-buildpackage writes to the parent directory). lintian, when installed, prints what it
 # finds and fails the target on errors (compat/check-deb also fails on warnings).
-DEB_OUT := $(CURDIR)/$(B)/deb
+# A cross build (CROSS_ARCH=arm64) skips the build-dependency check (-d): the host's dpkg has no
+# libxen-dev:arm64, the sysroot stands in for it, and debian/rules computes the packages'
+# dependencies against the sysroot's (compat/fetch-sysroot: its dpkg database). No tests run
+# in a package build (nocheck says so to dh), CC names the compiler dpkg-architecture expects.
+export DEB_OUT := $(CURDIR)/$(B)/deb
 DEB_VERSION := $(shell dpkg-parsechangelog -S Version 2>/dev/null)
-DEB_ARCH := $(shell dpkg --print-architecture)
+DEB_ARCH := $(or $(CROSS_ARCH),$(shell dpkg --print-architecture))
 deb:
-	rm -rf $(DEB_OUT)
+	rm -rf $(DEB_OUT) debian/files
 	mkdir -p $(DEB_OUT)
-	dpkg-buildpackage -b -us -uc -nc \
+	$(if $(CROSS_ARCH),DEB_BUILD_OPTIONS=nocheck CC=$(CROSS)gcc) \
+	dpkg-buildpackage -b -us -uc -nc $(if $(CROSS_ARCH),-a$(CROSS_ARCH) -d) \
 		--buildinfo-file=$(DEB_OUT)/xengnttab-rs_$(DEB_VERSION)_$(DEB_ARCH).buildinfo \
 		--buildinfo-option=-u$(DEB_OUT) \
 		--changes-file=$(DEB_OUT)/xengnttab-rs_$(DEB_VERSION)_$(DEB_ARCH).changes \
