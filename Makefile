@@ -182,7 +182,8 @@ lab: deps all $(filter-out amd64,$(shell compat/lab/stack-arch $(LAB_STACK)))
 demo: deps all
 	compat/lab/run-lab --demo
 
-bench: deps all
+# as `make lab`: LAB_STACK=debian12-arm64 make bench benchmarks the arm64 build
+bench: deps all $(filter-out amd64,$(shell compat/lab/stack-arch $(LAB_STACK)))
 	compat/lab/run-lab --bench
 
 clean:

@@ -21,6 +21,7 @@ lab_state_save() {   # what one suite hands on to the next (suite.sh): the guest
 MA=$(cat /etc/multiarch)             # x86_64-linux-gnu, aarch64-linux-gnu or arm-linux-gnueabihf (host/tree.sh)
 SYSLIB=/usr/lib/$MA:/lib/$MA
 DEBLIB=/usr/lib/$MA/libxengnttab.so.1.2
+DEBSO=/usr/lib/$MA/libxengnttab.so.1  # Debian's by the name programs load it (dladdr's dli_fname)
 OURS=/opt/ours/libxengnttab.so.1
 VCH=$(echo /opt/vchan-ours/libxenvchan.so.*)   # .so.4.17 (Xen 4.17) or .so.4.20
 T=/tests

@@ -24,6 +24,8 @@
 #   GUEST_DM    the device model libxl starts for a qdisk disk, in the stack's debs; empty on
 #               Arm: bookworm builds qemu-system-xen for amd64 only (no arm64 package in its
 #               archive), so the Arm guest has no disk (74-qdisk cannot run there)
+#   VG_PLATFORM valgrind's name for the platform, in its tool files' names (callgrind-<it>): the
+#               bench suites' callgrind in dom0 (suites/bench/15-instr.build.sh)
 #   DOM0_STREAM_MODS kernel modules dom0 loads for its result stream (below), paths below kernel/
 #   qemu_cmd    the QEMU command line: Xen, dom0's kernel and initramfs, the console into <log>,
 #               dom0's result stream into <stream>
@@ -34,18 +36,18 @@
 ARCH=${ARCH:-amd64}
 case $ARCH in
   amd64)
-    MA=x86_64-linux-gnu
+    MA=x86_64-linux-gnu VG_PLATFORM=amd64-linux
     HOST_PKGS="qemu-system-x86"
     OURS_DEFAULT=build/libxengnttab.so.1.2 DOM0_STREAM_MODS=""
     ARCH_DEBS="qemu-system-xen qemu-system-data"
     GUEST_TYPE=pv GUEST_DM=/usr/libexec/xen-qemu-system-i386
     QEMU_OK_RC=3 QEMU_OK_TEXT="" ;;
   arm64)
-    MA=aarch64-linux-gnu LDSO_NAME=ld-linux-aarch64.so.1
+    MA=aarch64-linux-gnu LDSO_NAME=ld-linux-aarch64.so.1 VG_PLATFORM=arm64-linux
     RUST_TARGET=aarch64-unknown-linux-gnu CROSS_OUT=build/aarch64
     HOST_PKGS="qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross" ;;
   armhf)
-    MA=arm-linux-gnueabihf LDSO_NAME=ld-linux-armhf.so.3
+    MA=arm-linux-gnueabihf LDSO_NAME=ld-linux-armhf.so.3 VG_PLATFORM=arm-linux
     RUST_TARGET=armv7-unknown-linux-gnueabihf CROSS_OUT=build/armhf
     HOST_PKGS="qemu-system-arm gcc-arm-linux-gnueabihf libc6-dev-armhf-cross" ;;
   *) echo "arch.sh: ARCH must be amd64, arm64 or armhf, not '$ARCH'" >&2; return 1 ;;

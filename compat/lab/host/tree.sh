@@ -109,4 +109,27 @@ vmlinux_of() {   # the first xz, zstd or gzip stream that decompresses to an ELF
   done
   rm -f "$2.tmp"; return 1
 }
+# stack_tools <package>...: prints the root a suite's build file copies these Debian packages'
+# programs from (its usr/bin, usr/libexec, usr/include). amd64: the host's own "/" (dom0 runs the
+# host's Debian 12 programs), the packages installed when missing. Arm: the stack's debs of them
+# (the host's are x86), downloaded once through the stack's apt configuration
+# (.cache/lab/apt-<arch>, as host/prepare.sh) into .cache/lab/debs/tools-<arch>-<package> and
+# extracted into $W/tools-root; tree_libs_readelf finds what they link against in the stack's
+# debs (valgrind's and strace's: libc alone). Fails, saying why on stderr, if a package is missing.
+stack_tools() {
+  local p need= dir
+  if [ "$ARCH" = amd64 ]; then
+    for p in "$@"; do dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need="$need $p"; done
+    [ -z "$need" ] || DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $need >&2 || return 1
+    echo /; return 0
+  fi
+  . "$REPO/compat/private-apt.sh"
+  private_apt "$REPO/.cache/lab/apt-$ARCH" bookworm "$ARCH" updates
+  for p in "$@"; do
+    dir=$REPO/.cache/lab/debs/tools-$ARCH-$p
+    [ -f "$dir/.done" ] || { apt_download "$dir" "$p" && touch "$dir/.done"; } || return 1
+    dpkg -x "$dir"/*.deb "$W/tools-root" || return 1
+  done
+  echo "$W/tools-root"
+}
 tree_pack() { (cd "$1" && find . | cpio -o -H newc --quiet | gzip -1) > "$2"; }

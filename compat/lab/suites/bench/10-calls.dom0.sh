@@ -2,7 +2,7 @@
 # (lp) alternately, ROUNDS times each, in this one boot; then one strace pass per library for
 # the syscalls per call. Raw lines go to the host (10-calls.host.sh makes the table).
 # budget: 900   (seconds; dom0 stops the suite after that: compat/lab/README.md)
-ROUNDS=7 ROW_MS=200 COUNT_ITERS=10 VROUNDS=1
+ROUNDS=7 ROW_MS=200 COUNT_ITERS=10
 [ -f /tests/bench.conf ] && . /tests/bench.conf     # host overrides for quick runs (10-calls.build.sh)
 # The page pool (1024) plus the 64-page share row exceed gntalloc's default limit of 1024.
 GA_LIMIT=/sys/module/xen_gntalloc/parameters/limit
@@ -11,7 +11,7 @@ ga_old=$(cat $GA_LIMIT 2>/dev/null)
 r "INFO bench: gntalloc limit ${ga_old:-?} -> $(cat $GA_LIMIT 2>/dev/null)"
 echo "@@plan calls rounds=$ROUNDS row_ms=$ROW_MS count_iters=$COUNT_ITERS" >> /tmp/raw
 
-libwant() { case $1 in deb) echo /usr/lib/x86_64-linux-gnu/libxengnttab.so.1;; *) echo $OURS;; esac; }
+libwant() { case $1 in deb) echo $DEBSO;; *) echo $OURS;; esac; }
 # bench_check <what> <cfg> <rc> <outfile>: "" if the run completed with the right library
 bench_check() {
   lib=$(sed -n 's/^LIB //p' $4)

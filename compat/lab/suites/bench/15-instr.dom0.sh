@@ -18,7 +18,7 @@ for c in deb lp; do
     > /tmp/ic-$c.out 2>/tmp/ic-$c.err
   rc=$?
   lib=$(sed -n 's/^LIB //p' /tmp/ic-$c.out)
-  want=/usr/lib/x86_64-linux-gnu/libxengnttab.so.1; [ $c = lp ] && want=$OURS
+  want=$DEBSO; [ $c = lp ] && want=$OURS
   if [ $rc != 0 ] || ! grep -q '^DONE' /tmp/ic-$c.out; then
     bad="$bad; $c: rc=$rc $(grep '^FAIL' /tmp/ic-$c.out | head -1) $(grep -v '^==' /tmp/ic-$c.err | head -c 300)"
   elif [ "$lib" != "$want" ]; then
