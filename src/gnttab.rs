@@ -130,6 +130,25 @@ pub type GrantMapping<'t, A = ReadOnly> = GrantMappingOf<&'t GrantTable, A>;
 /// ```no_run
 #[doc = include_str!("../examples/owned_threads.rs")]
 /// ```
+///
+/// Owned, it keeps the checks of the borrowed form: a read-only one cannot be written, and
+/// what borrows it (a [`VolatileSlice`], an `&AtomicU32`) cannot outlive it when it moves:
+///
+/// ```compile_fail,E0599
+/// # fn f(table: std::sync::Arc<xengnttab::GrantTable>) -> Result<(), Box<dyn std::error::Error>> {
+/// let page = table.map_owned(xengnttab::Domains::Same(0), &[8], xengnttab::ReadOnly, xengnttab::UnmapNotify::NONE)?;
+/// page.write_from(0, b"x")?; // error: no method `write_from` for OwnedGrantMapping<ReadOnly>
+/// # Ok(()) }
+/// ```
+///
+/// ```compile_fail,E0505
+/// # fn f(table: std::sync::Arc<xengnttab::GrantTable>) -> Result<(), Box<dyn std::error::Error>> {
+/// let page = table.map_owned(xengnttab::Domains::Same(0), &[8], xengnttab::Writable, xengnttab::UnmapNotify::NONE)?;
+/// let slice = page.as_volatile_slice();
+/// std::thread::spawn(move || page.len()); // error: cannot move out of `page` because it is borrowed
+/// slice.write_from(0, b"x")?;
+/// # Ok(()) }
+/// ```
 pub type OwnedGrantMapping<A = ReadOnly> = GrantMappingOf<Arc<GrantTable>, A>;
 
 /// How a [`GrantMappingOf`] holds its table: `&GrantTable` or `Arc<GrantTable>`. Sealed: the
