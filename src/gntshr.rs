@@ -34,7 +34,13 @@ pub struct GrantSharer {
 /// at any time, so no `&[u8]` is ever made over them. Our side is always writable. Unshared
 /// (munmapped) on drop, which fires the unmap notification, if any; a peer that still maps
 /// them keeps them until it unmaps. They are detached from the handle the moment they are
-/// shared, so they may outlive it.
+/// shared, so they may outlive it, and they are `Send + 'static`: they move into threads and
+/// tasks as they are (`examples/owned_threads.rs`).
+///
+/// ```
+/// fn moves_into_threads<T: Send + Sync + 'static>() {}
+/// moves_into_threads::<xengnttab::SharedPages>();
+/// ```
 ///
 /// ```no_run
 #[doc = include_str!("../examples/share_map_roundtrip.rs")]
