@@ -182,15 +182,13 @@ impl EventChannels {
 
     /// Empties the handle's queue of pending events and clears its overflow error (a
     /// [`wait`](Self::wait) that failed with EFBIG: more events arrived than the driver could
-    /// queue). Ports stay bound; events lost meanwhile are not replayed, so look at the shared
-    /// state afterwards.
+    /// queue). Ports stay bound, but the driver masks a port from the moment its event is
+    /// queued (or lost to the overflow) until the event is taken: [`unmask`](BoundPortOf::unmask)
+    /// each port afterwards, or it receives nothing more. Dropped events are not replayed, so
+    /// look at the shared state afterwards.
     ///
     /// ```no_run
-    /// let channels = xengnttab::EventChannels::open()?;
-    /// if let Err(e) = channels.wait(Some(std::time::Duration::ZERO)) && e.errno() == libc::EFBIG {
-    ///     channels.reset()?;
-    /// }
-    /// # Ok::<(), xengnttab::Error>(())
+    #[doc = include_str!("../examples/evtchn_ping.rs")]
     /// ```
     pub fn reset(&self) -> Result<()> {
         evtchn::reset(self.fd.as_fd())
@@ -308,6 +306,17 @@ impl<H: ChannelsHandle> BoundPortOf<H> {
         &self.channels
     }
 
+    /// Lets the driver deliver the port's events again: what [`EventChannels::wait`] does for
+    /// the port it returns, needed after [`EventChannels::reset`] dropped queued events (their
+    /// ports stay masked otherwise). Harmless on a port that is not masked.
+    ///
+    /// ```no_run
+    #[doc = include_str!("../examples/evtchn_ping.rs")]
+    /// ```
+    pub fn unmask(&self) -> Result<()> {
+        evtchn::unmask(self.channels.fd.as_fd(), self.port)
+    }
+
     /// Unbinds now, reporting a failure that drop would ignore.
     ///
     /// ```no_run
@@ -388,6 +397,14 @@ mod tests {
     }
 
     #[test]
+    fn unmask_writes_the_port_back() {
+        let (channels, peer) = socket_channels();
+        let port = bound(&channels, |_| Ok(9)).unwrap();
+        port.unmask().unwrap();
+        assert_eq!(read_port(&peer), 9);
+    }
+
+    #[test]
     fn reset_and_binds_reach_the_driver() {
         let channels = Arc::new(socket_channels().0);
         assert_eq!(channels.reset().unwrap_err().errno(), libc::ENOTTY);
@@ -396,6 +413,13 @@ mod tests {
         assert_eq!(channels.bind_unbound_port_owned(0).unwrap_err().errno(), libc::ENOTTY);
         assert_eq!(channels.bind_interdomain_owned(0, 5).unwrap_err().errno(), libc::ENOTTY);
         assert_eq!(Arc::strong_count(&channels), 1, "failed binds keep no clone");
+    }
+
+    /// The port an unmask wrote back, as the peer end reads it.
+    fn read_port(peer: &std::os::unix::net::UnixStream) -> u32 {
+        let mut port = [0u8; 4];
+        std::io::Read::read_exact(&mut &*peer, &mut port).unwrap();
+        u32::from_ne_bytes(port)
     }
 
     fn send_port(peer: &std::os::unix::net::UnixStream, port: u32) {
@@ -411,9 +435,7 @@ mod tests {
         let (channels, peer) = socket_channels();
         send_port(&peer, 7);
         assert_eq!(channels.wait(Some(Duration::MAX)), Ok(Some(7)));
-        let mut unmasked = [0u8; 4];
-        std::io::Read::read_exact(&mut &peer, &mut unmasked).unwrap();
-        assert_eq!(u32::from_ne_bytes(unmasked), 7, "the port was written back (unmasked)");
+        assert_eq!(read_port(&peer), 7, "the port was written back (unmasked)");
     }
 
     /// The same with real threads: 8 wait on one handle and one event arrives. All wake from
