@@ -192,8 +192,8 @@ pub(crate) struct RawGrantMapping<D: DeviceRef> {
 }
 
 impl GrantTable {
-    /// Opens `/dev/xen/gntdev` (close-on-exec). Fails with ENOENT where there is no Xen (or the `xen_gntdev`
-    /// module is not loaded).
+    /// Opens `/dev/xen/gntdev` (close-on-exec). Fails with ENOENT where there is no Xen (or
+    /// the `xen_gntdev` module is not loaded).
     ///
     /// ```no_run
     #[doc = include_str!("../examples/share_map_roundtrip.rs")]
