@@ -156,18 +156,26 @@ macro_rules! atomic_integer {
             fn load_relaxed(&self) -> $value {
                 self.load(Ordering::Relaxed)
             }
+            // #[inline] on the methods that take a caller's ordering: they are compiled only
+            // where used, so the staticlib behind the C library (which never uses them) keeps
+            // no copy of their panic paths, nor the messages compat/check-no-panic looks for.
+            #[inline]
             fn store_value(&self, value: $value, order: Ordering) {
                 self.store(value, order)
             }
+            #[inline]
             fn swap_value(&self, value: $value, order: Ordering) -> $value {
                 self.swap(value, order)
             }
+            #[inline]
             fn fetch_add_value(&self, value: $value, order: Ordering) -> $value {
                 self.fetch_add(value, order)
             }
+            #[inline]
             fn fetch_sub_value(&self, value: $value, order: Ordering) -> $value {
                 self.fetch_sub(value, order)
             }
+            #[inline]
             fn compare_exchange_value(
                 &self,
                 current: $value,
