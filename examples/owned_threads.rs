@@ -2,7 +2,8 @@
 //! each side move into threads of their own (each is `Send + 'static`), which hand a message
 //! over with pointer-based atomics (no reference into the page) and event-channel wake-ups.
 //! The mapping and the ports keep their handles open through an `Arc`: `main` drops its own
-//! `Arc`s at once. Needs Xen: run it as root in dom0 (domain 0 grants to itself).
+//! `Arc`s at once. A child process it runs inherits none of their fds (all close-on-exec).
+//! Needs Xen: run it as root in dom0 (domain 0 grants to itself).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -15,12 +16,22 @@ const MESSAGE: usize = 64;
 const TEXT: &[u8] = b"from the sharer's thread";
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    if std::env::args().nth(1).as_deref() == Some(XEN_FDS) {
+        return list_xen_fds(); // the child below
+    }
     let dom0 = 0;
     let table = Arc::new(GrantTable::open()?);
     let (sharer_events, mapper_events) = (Arc::new(EventChannels::open()?), Arc::new(EventChannels::open()?));
+    let sharer = GrantSharer::open()?;
+
+    // Every fd the Rust API opens is close-on-exec: a program this one runs inherits none.
+    let child = std::process::Command::new(std::env::current_exe()?).arg(XEN_FDS).output()?;
+    let inherited = String::from_utf8_lossy(&child.stdout);
+    assert!(child.status.success() && inherited.is_empty(), "a child inherited {inherited:?}");
 
     // Shared pages own their pages outright; the mapping and the ports hold an Arc clone.
-    let shared = GrantSharer::open()?.share(dom0, 1, Writable, UnmapNotify::NONE)?;
+    let shared = sharer.share(dom0, 1, Writable, UnmapNotify::NONE)?;
+    drop(sharer); // shared pages outlive their handle
     let mapped = table.map_owned(Domains::Same(dom0.into()), shared.refs(), Writable, UnmapNotify::NONE)?;
     let listener = sharer_events.bind_unbound_port_owned(dom0.into())?;
     let connected = mapper_events.bind_interdomain_owned(dom0.into(), listener.port())?;
@@ -48,6 +59,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert_eq!(text, TEXT, "the mapper's thread read the sharer's thread's message");
     assert_eq!(answered, 1, "and the sharer's thread saw the answer");
     println!("owned_threads: {:?} crossed threads through an owned mapping", String::from_utf8_lossy(&text));
+    Ok(())
+}
+
+/// The argument that makes the program list the `/dev/xen` nodes it holds open, one a line.
+const XEN_FDS: &str = "--list-xen-fds";
+
+fn list_xen_fds() -> Result<(), Box<dyn std::error::Error>> {
+    for fd in std::fs::read_dir("/proc/self/fd")? {
+        if let Ok(node) = std::fs::read_link(fd?.path())
+            && node.starts_with("/dev/xen")
+        {
+            println!("{}", node.display());
+        }
+    }
     Ok(())
 }
 

@@ -139,7 +139,7 @@ mod tests {
     use crate::sys::device::{close_on_exec, open};
 
     /// What each handle's open flags give, on a node every host has (the Xen nodes exist only
-    /// in the lab, where `every_handle_the_rust_api_opens_is_close_on_exec` checks them).
+    /// in a Xen domain: see `every_handle_the_rust_api_opens_is_close_on_exec`).
     fn flags_give_close_on_exec(open_flags: c_int) -> bool {
         let fd = open(c"/dev/null", open_flags).expect("/dev/null opens");
         close_on_exec(fd.as_fd()).expect("F_GETFD on a live fd")
@@ -155,8 +155,10 @@ mod tests {
         assert_eq!(GNTALLOC_AS_UPSTREAM.path, GNTALLOC.path);
     }
 
-    /// With Xen (the lab runs the unit tests in dom0 too), the fds the handles hold; without
-    /// it, each open must fail as a missing node does.
+    /// With Xen (`cargo test` as root in a dom0), the fds the handles hold; without it, each
+    /// open must fail as a missing node (or a lack of root) does. The lab checks the same on
+    /// real Xen end to end: `examples/owned_threads.rs` asserts that a child process it runs
+    /// inherits no `/dev/xen` fd.
     #[test]
     #[cfg_attr(miri, ignore = "fcntl(F_GETFD) of an opened file: checked natively")]
     fn every_handle_the_rust_api_opens_is_close_on_exec() {
