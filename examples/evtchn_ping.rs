@@ -1,6 +1,7 @@
 //! Event channels: one handle allocates a port for domain 0, another binds it, and each side's
-//! notify wakes the other's wait. Needs Xen: run it as root in dom0 (domain 0 talks to itself;
-//! between two domains each side runs its half, the port number passed along).
+//! notify wakes the other's wait; a reset drops a queued event; a port binds a virtual IRQ.
+//! Needs Xen: run it as root in dom0 (domain 0 talks to itself; between two domains each side
+//! runs its half, the port number passed along).
 
 use std::os::fd::AsRawFd;
 use std::time::Duration;
@@ -23,6 +24,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert_eq!(b.wait(None)?, Some(connected.port()));
     assert_eq!(b.wait(Some(Duration::from_millis(10)))?, None, "nothing pending: timed out");
     assert!(a.as_raw_fd() >= 0, "the fd is there for poll/epoll");
+
+    // reset empties b's queue (after an EFBIG overflow, say): the queued event is dropped, and
+    // its port stays masked until unmasked.
+    listener.notify()?;
+    std::thread::sleep(Duration::from_millis(200)); // for Xen's upcall to queue the event
+    b.reset()?;
+    assert_eq!(b.wait(Some(Duration::from_millis(10)))?, None, "reset dropped the queued event");
+    connected.unmask()?;
+    listener.notify()?;
+    assert_eq!(b.wait(Some(Duration::from_secs(1)))?, Some(connected.port()), "unmasked: delivered again");
+
+    // A virtual IRQ: VIRQ_TBUF (4), the trace buffer's, which only xentrace binds otherwise.
+    let tbuf = a.bind_virq(4)?;
+    assert_ne!(tbuf.port(), listener.port());
+    tbuf.unbind()?;
 
     println!("evtchn_ping: ports {} <-> {} signalled both ways", listener.port(), connected.port());
     connected.unbind()?; // or on drop

@@ -19,9 +19,13 @@ pub(crate) struct DeviceKind {
 
 pub(crate) const GNTDEV: DeviceKind =
     DeviceKind { path: c"/dev/xen/gntdev", open_flags: libc::O_CLOEXEC, register_with_toolcore: true };
-/// Upstream opens gntalloc without O_CLOEXEC; kept for fidelity (README, compatibility notes).
+/// gntalloc for the Rust API ([`GrantSharer::open`](crate::GrantSharer::open)): close-on-exec,
+/// as every fd the Rust API opens, so that a program that spawns others does not leak it.
 pub(crate) const GNTALLOC: DeviceKind =
-    DeviceKind { path: c"/dev/xen/gntalloc", open_flags: 0, register_with_toolcore: false };
+    DeviceKind { path: c"/dev/xen/gntalloc", open_flags: libc::O_CLOEXEC, register_with_toolcore: false };
+/// gntalloc for the C API: upstream opens it without O_CLOEXEC; kept for fidelity (README,
+/// compatibility notes).
+pub(crate) const GNTALLOC_AS_UPSTREAM: DeviceKind = DeviceKind { open_flags: 0, ..GNTALLOC };
 
 /// /dev/null, to drive the validation paths without Xen: every ioctl is ENOTTY.
 #[cfg(any(test, fuzzing))]
@@ -127,4 +131,47 @@ impl Device {
 fn next_id() -> u64 {
     static NEXT: AtomicU64 = AtomicU64::new(1);
     NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sys::device::{close_on_exec, open};
+
+    /// What each handle's open flags give, on a node every host has (the Xen nodes exist only
+    /// in a Xen domain: see `every_handle_the_rust_api_opens_is_close_on_exec`).
+    fn flags_give_close_on_exec(open_flags: c_int) -> bool {
+        let fd = open(c"/dev/null", open_flags).expect("/dev/null opens");
+        close_on_exec(fd.as_fd()).expect("F_GETFD on a live fd")
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "fcntl(F_GETFD) of an opened file: checked natively")]
+    fn the_rust_apis_devices_open_close_on_exec_and_the_c_apis_gntalloc_as_upstream() {
+        assert!(flags_give_close_on_exec(GNTDEV.open_flags), "gntdev");
+        assert!(flags_give_close_on_exec(GNTALLOC.open_flags), "gntalloc, Rust API");
+        assert!(flags_give_close_on_exec(crate::sys::evtchn::OPEN_FLAGS), "evtchn");
+        assert!(!flags_give_close_on_exec(GNTALLOC_AS_UPSTREAM.open_flags), "gntalloc, C API: upstream's flags");
+        assert_eq!(GNTALLOC_AS_UPSTREAM.path, GNTALLOC.path);
+    }
+
+    /// With Xen (`cargo test` as root in a dom0), the fds the handles hold; without it, each
+    /// open must fail as a missing node (or a lack of root) does. The lab checks the same on
+    /// real Xen end to end: `examples/owned_threads.rs` asserts that a child process it runs
+    /// inherits no `/dev/xen` fd.
+    #[test]
+    #[cfg_attr(miri, ignore = "fcntl(F_GETFD) of an opened file: checked natively")]
+    fn every_handle_the_rust_api_opens_is_close_on_exec() {
+        let check = |name: &str, opened: Result<Option<bool>>| match opened {
+            Ok(cloexec) => assert_eq!(cloexec, Some(true), "{name}'s fd is close-on-exec"),
+            Err(e) => assert!(
+                [libc::ENOENT, libc::EACCES, libc::EPERM].contains(&e.errno()),
+                "{name}: without the node (or root), open fails as such: {e}"
+            ),
+        };
+        let cloexec = |fd: BorrowedFd<'_>| close_on_exec(fd).ok();
+        check("gntdev", crate::GrantTable::open().map(|t| cloexec(t.dev.fd())));
+        check("gntalloc", crate::GrantSharer::open().map(|s| cloexec(s.dev.fd())));
+        check("evtchn", crate::EventChannels::open().map(|c| cloexec(c.as_fd())));
+    }
 }

@@ -11,7 +11,9 @@
 use crate::error::Result;
 use crate::sys::evtchn;
 use std::ffi::c_int;
+use std::ops::Deref;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// A handle on `/dev/xen/evtchn`: binds ports, signals them, and waits for their events. Its
@@ -30,13 +32,63 @@ pub struct EventChannels {
 
 /// A port bound on an [`EventChannels`] handle; unbound on drop.
 ///
+/// `H` is how the port holds its handle, which must stay open while the port is bound:
+/// borrowed ([`BoundPort`], from [`EventChannels::bind_unbound_port`] and the other binds) or
+/// shared through an [`Arc`] ([`OwnedBoundPort`], from the `_owned` binds: `Send + 'static`,
+/// so it moves into threads and tasks). One type, the same methods.
+///
 /// ```no_run
 #[doc = include_str!("../examples/evtchn_ping.rs")]
 /// ```
+///
+/// A borrowed port cannot leave for another thread that might outlive its handle:
+///
+/// ```compile_fail,E0597
+/// let channels = xengnttab::EventChannels::open().unwrap();
+/// let port = channels.bind_unbound_port(0).unwrap();
+/// std::thread::spawn(move || port.notify()); // error: `channels` does not live long enough
+/// ```
 #[derive(Debug)]
-pub struct BoundPort<'e> {
-    channels: &'e EventChannels,
+pub struct BoundPortOf<H: ChannelsHandle> {
+    channels: H,
     port: u32,
+    /// Cleared by [`unbind`](BoundPortOf::unbind), so that drop does not unbind again.
+    bound: bool,
+}
+
+/// A port that borrows its [`EventChannels`].
+pub type BoundPort<'e> = BoundPortOf<&'e EventChannels>;
+
+/// A port that shares its [`EventChannels`] through an [`Arc`]: `Send + 'static`, for threads
+/// and tasks.
+///
+/// ```
+/// fn moves_into_threads<T: Send + 'static>() {}
+/// moves_into_threads::<xengnttab::OwnedBoundPort>();
+/// ```
+///
+/// ```no_run
+#[doc = include_str!("../examples/owned_threads.rs")]
+/// ```
+pub type OwnedBoundPort = BoundPortOf<Arc<EventChannels>>;
+
+/// How a [`BoundPortOf`] holds its handle: `&EventChannels` or `Arc<EventChannels>`. Sealed:
+/// the port must be unbound on the very handle that bound it.
+pub trait ChannelsHandle: Deref<Target = EventChannels> + sealed::Sealed {}
+
+impl ChannelsHandle for &EventChannels {}
+impl ChannelsHandle for Arc<EventChannels> {}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for &super::EventChannels {}
+    impl Sealed for std::sync::Arc<super::EventChannels> {}
+}
+
+/// The port `bind` returns, bound on `channels`, which it keeps.
+fn bound<H: ChannelsHandle>(channels: H, bind: impl FnOnce(BorrowedFd<'_>) -> Result<u32>) -> Result<BoundPortOf<H>> {
+    let port = bind(channels.fd.as_fd())?;
+    Ok(BoundPortOf { channels, port, bound: true })
 }
 
 impl EventChannels {
@@ -65,8 +117,7 @@ impl EventChannels {
     #[doc = include_str!("../examples/evtchn_ping.rs")]
     /// ```
     pub fn bind_unbound_port(&self, remote_domid: u32) -> Result<BoundPort<'_>> {
-        let port = evtchn::bind_unbound_port(self.fd.as_fd(), remote_domid)?;
-        Ok(BoundPort { channels: self, port })
+        bound(self, |fd| evtchn::bind_unbound_port(fd, remote_domid))
     }
 
     /// Connects a new local port to `remote_port`, an unbound port that domain
@@ -78,8 +129,69 @@ impl EventChannels {
     #[doc = include_str!("../examples/evtchn_ping.rs")]
     /// ```
     pub fn bind_interdomain(&self, remote_domid: u32, remote_port: u32) -> Result<BoundPort<'_>> {
-        let port = evtchn::bind_interdomain(self.fd.as_fd(), remote_domid, remote_port)?;
-        Ok(BoundPort { channels: self, port })
+        bound(self, |fd| evtchn::bind_interdomain(fd, remote_domid, remote_port))
+    }
+
+    /// Binds a new local port to virtual IRQ `virq` of this domain (Xen's `VIRQ_*` numbers,
+    /// e.g. 1 for `VIRQ_DEBUG`); [`wait`](Self::wait) returns the port when the IRQ fires.
+    /// Xen lets one port per vCPU bind a VIRQ: binding one that is bound already (by this or
+    /// another process) fails with EEXIST; a number Xen does not know, with EINVAL.
+    ///
+    /// ```no_run
+    /// let channels = xengnttab::EventChannels::open()?;
+    /// let debug = channels.bind_virq(1)?; // VIRQ_DEBUG: `xl debug-keys` fires it
+    /// println!("VIRQ_DEBUG on port {}", debug.port());
+    /// # Ok::<(), xengnttab::Error>(())
+    /// ```
+    pub fn bind_virq(&self, virq: u32) -> Result<BoundPort<'_>> {
+        bound(self, |fd| evtchn::bind_virq(fd, virq))
+    }
+
+    /// [`bind_unbound_port`](Self::bind_unbound_port), for a handle shared through an
+    /// [`Arc`]: the port holds a clone of it, so it is `Send + 'static`.
+    ///
+    /// ```no_run
+    #[doc = include_str!("../examples/owned_threads.rs")]
+    /// ```
+    pub fn bind_unbound_port_owned(self: &Arc<Self>, remote_domid: u32) -> Result<OwnedBoundPort> {
+        bound(Arc::clone(self), |fd| evtchn::bind_unbound_port(fd, remote_domid))
+    }
+
+    /// [`bind_interdomain`](Self::bind_interdomain), for a handle shared through an [`Arc`]:
+    /// the port holds a clone of it, so it is `Send + 'static`.
+    ///
+    /// ```no_run
+    #[doc = include_str!("../examples/owned_threads.rs")]
+    /// ```
+    pub fn bind_interdomain_owned(self: &Arc<Self>, remote_domid: u32, remote_port: u32) -> Result<OwnedBoundPort> {
+        bound(Arc::clone(self), |fd| evtchn::bind_interdomain(fd, remote_domid, remote_port))
+    }
+
+    /// [`bind_virq`](Self::bind_virq), for a handle shared through an [`Arc`]: the port
+    /// holds a clone of it, so it is `Send + 'static`.
+    ///
+    /// ```no_run
+    /// let channels = std::sync::Arc::new(xengnttab::EventChannels::open()?);
+    /// let debug = channels.bind_virq_owned(1)?; // VIRQ_DEBUG
+    /// std::thread::spawn(move || println!("VIRQ_DEBUG on port {}", debug.port()));
+    /// # Ok::<(), xengnttab::Error>(())
+    /// ```
+    pub fn bind_virq_owned(self: &Arc<Self>, virq: u32) -> Result<OwnedBoundPort> {
+        bound(Arc::clone(self), |fd| evtchn::bind_virq(fd, virq))
+    }
+
+    /// Empties the handle's queue of pending events and clears its overflow error (a
+    /// [`wait`](Self::wait) that failed with EFBIG: more events arrived than the driver could
+    /// queue). Ports stay bound, but the driver masks a port from the moment its event is
+    /// queued (or lost to the overflow) until the event is taken: [`unmask`](BoundPortOf::unmask)
+    /// each port afterwards, or it receives nothing more. Dropped events are not replayed, so
+    /// look at the shared state afterwards.
+    ///
+    /// ```no_run
+    #[doc = include_str!("../examples/evtchn_ping.rs")]
+    /// ```
+    pub fn reset(&self) -> Result<()> {
+        evtchn::reset(self.fd.as_fd())
     }
 
     /// Waits until an event is pending on one of this handle's ports, or `timeout` (`None`:
@@ -163,7 +275,7 @@ impl AsRawFd for EventChannels {
     }
 }
 
-impl BoundPort<'_> {
+impl<H: ChannelsHandle> BoundPortOf<H> {
     /// The local port number: what the peer binds (after `bind_unbound_port`), what
     /// [`EventChannels::wait`] returns for it, and what an
     /// [`UnmapNotify::send_event`](crate::UnmapNotify::send_event) names.
@@ -184,22 +296,43 @@ impl BoundPort<'_> {
         self.channels.notify(self.port)
     }
 
+    /// The handle the port is bound on, e.g. to [`wait`](EventChannels::wait) on it in the
+    /// thread the port moved to.
+    ///
+    /// ```no_run
+    #[doc = include_str!("../examples/owned_threads.rs")]
+    /// ```
+    pub fn channels(&self) -> &EventChannels {
+        &self.channels
+    }
+
+    /// Lets the driver deliver the port's events again: what [`EventChannels::wait`] does for
+    /// the port it returns, needed after [`EventChannels::reset`] dropped queued events (their
+    /// ports stay masked otherwise). Harmless on a port that is not masked.
+    ///
+    /// ```no_run
+    #[doc = include_str!("../examples/evtchn_ping.rs")]
+    /// ```
+    pub fn unmask(&self) -> Result<()> {
+        evtchn::unmask(self.channels.fd.as_fd(), self.port)
+    }
+
     /// Unbinds now, reporting a failure that drop would ignore.
     ///
     /// ```no_run
     #[doc = include_str!("../examples/evtchn_ping.rs")]
     /// ```
-    pub fn unbind(self) -> Result<()> {
-        let port = self.port;
-        let fd = self.channels.fd.as_fd();
-        std::mem::forget(self);
-        evtchn::unbind(fd, port)
+    pub fn unbind(mut self) -> Result<()> {
+        self.bound = false;
+        evtchn::unbind(self.channels.fd.as_fd(), self.port)
     }
 }
 
-impl Drop for BoundPort<'_> {
+impl<H: ChannelsHandle> Drop for BoundPortOf<H> {
     fn drop(&mut self) {
-        let _ = evtchn::unbind(self.channels.fd.as_fd(), self.port);
+        if self.bound {
+            let _ = evtchn::unbind(self.channels.fd.as_fd(), self.port);
+        }
     }
 }
 
@@ -238,6 +371,58 @@ mod tests {
         (EventChannels::from_fd(OwnedFd::from(ours)).unwrap(), peer)
     }
 
+    /// A port bound (as far as the type knows) on the socket stand-in: every ioctl on it
+    /// fails with ENOTTY, so notify and unbind reach the "driver" and report that.
+    fn owned_port(channels: &Arc<EventChannels>, port: u32) -> OwnedBoundPort {
+        BoundPortOf { channels: Arc::clone(channels), port, bound: true }
+    }
+
+    #[test]
+    fn an_owned_port_moves_to_a_thread_and_gives_its_handle_back_when_dropped() {
+        let channels = Arc::new(socket_channels().0);
+        let port = owned_port(&channels, 7);
+        let (number, notified) = std::thread::spawn(move || (port.port(), port.notify())).join().unwrap();
+        assert_eq!(number, 7);
+        assert_eq!(notified.unwrap_err().errno(), libc::ENOTTY, "notify reached the driver");
+        assert_eq!(Arc::strong_count(&channels), 1, "the dropped port released its handle");
+    }
+
+    #[test]
+    fn unbinding_an_owned_port_reports_the_drivers_answer_and_releases_the_handle() {
+        let channels = Arc::new(socket_channels().0);
+        let port = owned_port(&channels, 3);
+        assert!(std::ptr::eq(port.channels(), &*channels));
+        assert_eq!(port.unbind().unwrap_err().errno(), libc::ENOTTY, "the unbind ioctl was made");
+        assert_eq!(Arc::strong_count(&channels), 1, "not leaked by unbind");
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "recv(2) on a socket: Miri's socketpair has no recv")]
+    fn unmask_writes_the_port_back() {
+        let (channels, peer) = socket_channels();
+        let port = bound(&channels, |_| Ok(9)).unwrap();
+        port.unmask().unwrap();
+        assert_eq!(read_port(&peer), 9);
+    }
+
+    #[test]
+    fn reset_and_binds_reach_the_driver() {
+        let channels = Arc::new(socket_channels().0);
+        assert_eq!(channels.reset().unwrap_err().errno(), libc::ENOTTY);
+        assert_eq!(channels.bind_virq(1).unwrap_err().errno(), libc::ENOTTY);
+        assert_eq!(channels.bind_virq_owned(1).unwrap_err().errno(), libc::ENOTTY);
+        assert_eq!(channels.bind_unbound_port_owned(0).unwrap_err().errno(), libc::ENOTTY);
+        assert_eq!(channels.bind_interdomain_owned(0, 5).unwrap_err().errno(), libc::ENOTTY);
+        assert_eq!(Arc::strong_count(&channels), 1, "failed binds keep no clone");
+    }
+
+    /// The port an unmask wrote back, as the peer end reads it.
+    fn read_port(peer: &std::os::unix::net::UnixStream) -> u32 {
+        let mut port = [0u8; 4];
+        std::io::Read::read_exact(&mut &*peer, &mut port).unwrap();
+        u32::from_ne_bytes(port)
+    }
+
     fn send_port(peer: &std::os::unix::net::UnixStream, port: u32) {
         use std::io::Write;
         (&*peer).write_all(&port.to_ne_bytes()).unwrap();
@@ -251,9 +436,7 @@ mod tests {
         let (channels, peer) = socket_channels();
         send_port(&peer, 7);
         assert_eq!(channels.wait(Some(Duration::MAX)), Ok(Some(7)));
-        let mut unmasked = [0u8; 4];
-        std::io::Read::read_exact(&mut &peer, &mut unmasked).unwrap();
-        assert_eq!(u32::from_ne_bytes(unmasked), 7, "the port was written back (unmasked)");
+        assert_eq!(read_port(&peer), 7, "the port was written back (unmasked)");
     }
 
     /// The same with real threads: 8 wait on one handle and one event arrives. All wake from

@@ -1,7 +1,7 @@
 //! Sharing our own pages with other domains (`/dev/xen/gntalloc`), upstream's algorithm.
 
 use crate::access::Access;
-use crate::device::{Device, GNTALLOC};
+use crate::device::{Device, DeviceKind, GNTALLOC, GNTALLOC_AS_UPSTREAM};
 use crate::error::{Error, Result};
 use crate::memory::volatile_accessors;
 use crate::notify::UnmapNotify;
@@ -34,7 +34,13 @@ pub struct GrantSharer {
 /// at any time, so no `&[u8]` is ever made over them. Our side is always writable. Unshared
 /// (munmapped) on drop, which fires the unmap notification, if any; a peer that still maps
 /// them keeps them until it unmaps. They are detached from the handle the moment they are
-/// shared, so they may outlive it.
+/// shared, so they may outlive it, and they are `Send + 'static`: they move into threads and
+/// tasks as they are (`examples/owned_threads.rs`).
+///
+/// ```
+/// fn moves_into_threads<T: Send + Sync + 'static>() {}
+/// moves_into_threads::<xengnttab::SharedPages>();
+/// ```
 ///
 /// ```no_run
 #[doc = include_str!("../examples/share_map_roundtrip.rs")]
@@ -46,19 +52,25 @@ pub struct SharedPages {
 }
 
 impl GrantSharer {
-    /// Opens `/dev/xen/gntalloc`. Fails with ENOENT where there is no Xen (or the
+    /// Opens `/dev/xen/gntalloc` (close-on-exec). Fails with ENOENT where there is no Xen (or the
     /// `xen_gntalloc` module is not loaded).
     ///
     /// ```no_run
     #[doc = include_str!("../examples/share_map_roundtrip.rs")]
     /// ```
     pub fn open() -> Result<GrantSharer> {
-        Self::open_with_logger(None)
+        Self::open_kind(GNTALLOC, None)
+    }
+
+    /// The C API's open: upstream's flags (no O_CLOEXEC), the caller's logger.
+    #[inline(always)]
+    pub(crate) fn open_with_logger(logger: Option<Logger>) -> Result<GrantSharer> {
+        Self::open_kind(GNTALLOC_AS_UPSTREAM, logger)
     }
 
     #[inline(always)]
-    pub(crate) fn open_with_logger(logger: Option<Logger>) -> Result<GrantSharer> {
-        Ok(GrantSharer { dev: Device::open(GNTALLOC, logger)? })
+    fn open_kind(kind: DeviceKind, logger: Option<Logger>) -> Result<GrantSharer> {
+        Ok(GrantSharer { dev: Device::open(kind, logger)? })
     }
 
     /// Shares `pages` zero-filled pages with `domid`, which may write them only when `peer`

@@ -16,6 +16,8 @@ use crate::sys::volatile::VolatileSlice;
 use crate::sys::{VarRequest, with_request};
 use std::ffi::{CStr, c_int};
 use std::marker::PhantomData;
+use std::ops::Deref;
+use std::sync::Arc;
 
 pub(crate) const CONTEXT: &CStr = c"gnttab";
 
@@ -74,6 +76,12 @@ pub struct GrantTable {
 /// methods exist only when `A` is [`Writable`]. Unmapped (munmap, then the driver slot
 /// released, then the unmap notification, if any, fires) on drop.
 ///
+/// `H` is how the mapping holds its [`GrantTable`], which must stay open until the mapping
+/// is gone: borrowed ([`GrantMapping`], from [`GrantTable::map`]) or shared through an
+/// [`Arc`] ([`OwnedGrantMapping`], from [`GrantTable::map_owned`]: `Send + 'static`, so it
+/// moves into threads and tasks, and the table closes when the last mapping and `Arc` go).
+/// The two are one type with the same methods; only the ownership differs.
+///
 /// ```no_run
 #[doc = include_str!("../examples/share_map_roundtrip.rs")]
 /// ```
@@ -86,24 +94,106 @@ pub struct GrantTable {
 /// page.write_from(0, b"x")?; // error: no method `write_from` for GrantMapping<ReadOnly>
 /// # Ok(()) }
 /// ```
+///
+/// A borrowed mapping cannot outlive its table, nor leave for another thread that might:
+///
+/// ```compile_fail,E0597
+/// let page = {
+///     let table = xengnttab::GrantTable::open().unwrap();
+///     table.map_ref(0, 8, xengnttab::ReadOnly).unwrap() // error: `table` does not live long enough
+/// };
+/// ```
+///
+/// ```compile_fail,E0597
+/// let table = xengnttab::GrantTable::open().unwrap();
+/// let page = table.map_ref(0, 8, xengnttab::ReadOnly).unwrap();
+/// std::thread::spawn(move || page.len()); // error: `table` does not live long enough
+/// ```
 #[derive(Debug)]
-pub struct GrantMapping<'t, A: Access = ReadOnly> {
-    raw: RawGrantMapping<'t>,
+pub struct GrantMappingOf<H: TableHandle, A: Access = ReadOnly> {
+    raw: RawGrantMapping<H>,
     _access: PhantomData<A>,
+}
+
+/// A mapping that borrows its [`GrantTable`] ([`GrantTable::map`], [`GrantTable::map_ref`]).
+pub type GrantMapping<'t, A = ReadOnly> = GrantMappingOf<&'t GrantTable, A>;
+
+/// A mapping that shares its [`GrantTable`] through an [`Arc`] ([`GrantTable::map_owned`]):
+/// `Send + 'static`, for threads and tasks.
+///
+/// ```
+/// fn moves_into_threads<T: Send + 'static>() {}
+/// moves_into_threads::<xengnttab::OwnedGrantMapping<xengnttab::Writable>>();
+/// moves_into_threads::<xengnttab::OwnedGrantMapping<xengnttab::ReadOnly>>();
+/// ```
+///
+/// ```no_run
+#[doc = include_str!("../examples/owned_threads.rs")]
+/// ```
+///
+/// Owned, it keeps the checks of the borrowed form: a read-only one cannot be written, and
+/// what borrows it (a [`VolatileSlice`], an `&AtomicU32`) cannot outlive it when it moves:
+///
+/// ```compile_fail,E0599
+/// # fn f(table: std::sync::Arc<xengnttab::GrantTable>) -> Result<(), Box<dyn std::error::Error>> {
+/// let page = table.map_owned(xengnttab::Domains::Same(0), &[8], xengnttab::ReadOnly, xengnttab::UnmapNotify::NONE)?;
+/// page.write_from(0, b"x")?; // error: no method `write_from` for OwnedGrantMapping<ReadOnly>
+/// # Ok(()) }
+/// ```
+///
+/// ```compile_fail,E0505
+/// # fn f(table: std::sync::Arc<xengnttab::GrantTable>) -> Result<(), Box<dyn std::error::Error>> {
+/// let page = table.map_owned(xengnttab::Domains::Same(0), &[8], xengnttab::Writable, xengnttab::UnmapNotify::NONE)?;
+/// let slice = page.as_volatile_slice();
+/// std::thread::spawn(move || page.len()); // error: cannot move out of `page` because it is borrowed
+/// slice.write_from(0, b"x")?;
+/// # Ok(()) }
+/// ```
+pub type OwnedGrantMapping<A = ReadOnly> = GrantMappingOf<Arc<GrantTable>, A>;
+
+/// How a [`GrantMappingOf`] holds its table: `&GrantTable` or `Arc<GrantTable>`. Sealed: the
+/// mapping's drop must reach the very table that made it.
+pub trait TableHandle: Deref<Target = GrantTable> + sealed::Sealed {}
+
+impl TableHandle for &GrantTable {}
+impl TableHandle for Arc<GrantTable> {}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for &super::GrantTable {}
+    impl Sealed for std::sync::Arc<super::GrantTable> {}
+}
+
+/// The device a [`RawGrantMapping`] unmaps its driver slot on: the C API's `&Device`, or a
+/// Rust mapping's table handle.
+pub(crate) trait DeviceRef {
+    fn device(&self) -> &Device;
+}
+
+impl DeviceRef for &Device {
+    fn device(&self) -> &Device {
+        self
+    }
+}
+
+impl<H: TableHandle> DeviceRef for H {
+    fn device(&self) -> &Device {
+        &self.dev
+    }
 }
 
 /// A mapping with its driver slot, whatever its protection; the C API hands it out raw.
 #[derive(Debug)]
-pub(crate) struct RawGrantMapping<'a> {
-    dev: &'a Device,
+pub(crate) struct RawGrantMapping<D: DeviceRef> {
+    dev: D,
     map: Option<Mapping>,
     index: u64,
     count: u32,
 }
 
 impl GrantTable {
-    /// Opens `/dev/xen/gntdev`. Fails with ENOENT where there is no Xen (or the `xen_gntdev`
-    /// module is not loaded).
+    /// Opens `/dev/xen/gntdev` (close-on-exec). Fails with ENOENT where there is no Xen (or
+    /// the `xen_gntdev` module is not loaded).
     ///
     /// ```no_run
     #[doc = include_str!("../examples/share_map_roundtrip.rs")]
@@ -132,13 +222,24 @@ impl GrantTable {
         access: A,
         notify: UnmapNotify,
     ) -> Result<GrantMapping<'_, A>> {
-        let _ = access;
-        let domains = match domains {
-            Domains::Same(domid) => DomainList::Same(domid),
-            Domains::PerRef(domids) => DomainList::PerRef(InArray::from_slice(domids)),
-        };
-        let raw = map(&self.dev, domains, InArray::from_slice(refs), A::PROT, notify)?;
-        Ok(GrantMapping { raw, _access: PhantomData })
+        map_on(self, domains, refs, access, notify)
+    }
+
+    /// [`map`](Self::map), for a table shared through an [`Arc`]: the mapping holds a clone
+    /// of it, so it is `Send + 'static` (it moves into threads and tasks) and the table stays
+    /// open until the last mapping and `Arc` are gone.
+    ///
+    /// ```no_run
+    #[doc = include_str!("../examples/owned_threads.rs")]
+    /// ```
+    pub fn map_owned<A: Access>(
+        self: &Arc<Self>,
+        domains: Domains<'_>,
+        refs: &[u32],
+        access: A,
+        notify: UnmapNotify,
+    ) -> Result<OwnedGrantMapping<A>> {
+        map_on(Arc::clone(self), domains, refs, access, notify)
     }
 
     /// Maps the one page `gref` granted by `domid`, without notification.
@@ -174,7 +275,8 @@ impl GrantTable {
     }
 
     /// Closes the handle, reporting close(2)'s result (dropping it closes it too). Mappings
-    /// must be gone already: they borrow the table.
+    /// must be gone already: they borrow the table (or, owned, hold an `Arc` of it, which
+    /// cannot be unwrapped while they live).
     ///
     /// ```no_run
     #[doc = include_str!("../examples/map_batch.rs")]
@@ -184,7 +286,25 @@ impl GrantTable {
     }
 }
 
-impl<A: Access> GrantMapping<'_, A> {
+/// The one map of [`GrantTable::map`] and [`GrantTable::map_owned`]: `table` is the handle
+/// the mapping keeps.
+fn map_on<H: TableHandle, A: Access>(
+    table: H,
+    domains: Domains<'_>,
+    refs: &[u32],
+    access: A,
+    notify: UnmapNotify,
+) -> Result<GrantMappingOf<H, A>> {
+    let _ = access;
+    let domains = match domains {
+        Domains::Same(domid) => DomainList::Same(domid),
+        Domains::PerRef(domids) => DomainList::PerRef(InArray::from_slice(domids)),
+    };
+    let raw = map(table, domains, InArray::from_slice(refs), A::PROT, notify)?;
+    Ok(GrantMappingOf { raw, _access: PhantomData })
+}
+
+impl<H: TableHandle, A: Access> GrantMappingOf<H, A> {
     /// Number of 4 KiB pages.
     ///
     /// ```no_run
@@ -204,7 +324,7 @@ impl<A: Access> GrantMapping<'_, A> {
     }
 }
 
-impl<A: Access> GrantMapping<'_, A> {
+impl<H: TableHandle, A: Access> GrantMappingOf<H, A> {
     /// The mapped pages as a [`VolatileSlice`] (read-only unless `A` is [`Writable`]), e.g. to
     /// hand a part of them to other code with [`VolatileSlice::subslice`].
     ///
@@ -219,11 +339,11 @@ impl<A: Access> GrantMapping<'_, A> {
     volatile_accessors!(read, "../examples/share_map_roundtrip.rs");
 }
 
-impl GrantMapping<'_, Writable> {
+impl<H: TableHandle> GrantMappingOf<H, Writable> {
     volatile_accessors!(write, "../examples/share_map_roundtrip.rs");
 }
 
-impl RawGrantMapping<'_> {
+impl<D: DeviceRef> RawGrantMapping<D> {
     const HELD: &'static str = "a grant mapping holds its pages until unmap, drop or into_raw";
 
     fn mapping(&self) -> &Mapping {
@@ -250,19 +370,19 @@ impl RawGrantMapping<'_> {
         match self.map.take() {
             Some(map) => {
                 map.unmap()?;
-                gntdev::unmap_grant_ref(self.dev.fd(), self.index, self.count)
+                gntdev::unmap_grant_ref(self.dev.device().fd(), self.index, self.count)
             }
             None => Ok(()),
         }
     }
 }
 
-impl Drop for RawGrantMapping<'_> {
+impl<D: DeviceRef> Drop for RawGrantMapping<D> {
     fn drop(&mut self) {
         if let Some(map) = self.map.take()
             && map.unmap().is_ok()
         {
-            let _ = gntdev::unmap_grant_ref(self.dev.fd(), self.index, self.count);
+            let _ = gntdev::unmap_grant_ref(self.dev.device().fd(), self.index, self.count);
         }
     }
 }
@@ -277,15 +397,16 @@ pub(crate) enum DomainList<'a> {
 
 /// Upstream's osdep grant map: MAP_GRANT_REF, mmap (EAGAIN retried), optional
 /// SET_UNMAP_NOTIFY; on failure the driver slot is released and nothing stays mapped. Each
-/// ref (and domid) is read once, as the request is built.
+/// ref (and domid) is read once, as the request is built. The mapping keeps `handle`.
 #[inline(always)]
-pub(crate) fn map<'a>(
-    dev: &'a Device,
+pub(crate) fn map<D: DeviceRef>(
+    handle: D,
     domains: DomainList<'_>,
     refs: InArray<'_, u32>,
     prot: c_int,
     notify: UnmapNotify,
-) -> Result<RawGrantMapping<'a>> {
+) -> Result<RawGrantMapping<D>> {
+    let dev = handle.device();
     let count = u32::try_from(refs.len()).ok().filter(|&c| c <= MAX_MAP_COUNT).ok_or(Error::INVALID)?;
     if let DomainList::PerRef(domids) = domains
         && domids.len() != refs.len()
@@ -315,7 +436,7 @@ pub(crate) fn map<'a>(
 
     let mapped = mmap_retrying_eagain(dev, len, prot, index).and_then(|map| notify.arm(dev, CONTEXT, map, index));
     match mapped {
-        Ok(map) => Ok(RawGrantMapping { dev, map: Some(map), index, count }),
+        Ok(map) => Ok(RawGrantMapping { dev: handle, map: Some(map), index, count }),
         Err(e) => {
             dev.log(CONTEXT, c"mmap failed", e);
             let _ = gntdev::unmap_grant_ref(dev.fd(), index, count);
@@ -382,6 +503,37 @@ pub(crate) fn grant_copy(dev: &Device, batch: &mut gntdev::CopyBatch<'_>) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::SharedPages;
+
+    /// The owned forms move into threads and tasks (the borrowed ones cannot: the
+    /// compile_fail examples of [`GrantMappingOf`] and [`crate::BoundPortOf`]).
+    const _: () = {
+        const fn send_static<T: Send + Sync + 'static>() {}
+        send_static::<OwnedGrantMapping<ReadOnly>>();
+        send_static::<OwnedGrantMapping<Writable>>();
+        send_static::<SharedPages>();
+        send_static::<crate::OwnedBoundPort>();
+        send_static::<GrantTable>();
+        send_static::<crate::EventChannels>();
+    };
+
+    /// A table on /dev/null: every ioctl fails with ENOTTY, so a map fails at
+    /// MAP_GRANT_REF, after the handle was cloned into it.
+    fn shared_table_on_dev_null() -> Arc<GrantTable> {
+        let null = std::fs::File::open("/dev/null").expect("/dev/null opens");
+        Arc::new(GrantTable { dev: crate::device::Device::from_fd_for_tests(null.into()).expect("a test device") })
+    }
+
+    #[test]
+    fn a_failed_owned_map_keeps_no_clone_of_the_table() {
+        let table = shared_table_on_dev_null();
+        let failed = table.map_owned(Domains::Same(0), &[8], Writable, UnmapNotify::NONE).unwrap_err();
+        assert_eq!(failed.errno(), libc::ENOTTY, "the map reached the (stand-in) driver");
+        let refused = table.map_owned(Domains::PerRef(&[0, 0]), &[8], ReadOnly, UnmapNotify::NONE).unwrap_err();
+        assert_eq!(refused.errno(), libc::EINVAL, "domids not as long as the refs");
+        assert_eq!(Arc::strong_count(&table), 1, "no mapping holds the table");
+        Arc::into_inner(table).expect("the only handle").close().unwrap();
+    }
 
     #[test]
     fn the_stack_threshold_is_upstreams_510_refs() {

@@ -7,8 +7,9 @@
 //! |---|---|
 //! | share pages of this process with a domain | [`GrantSharer::share`] → [`SharedPages`] (refs + volatile access, unshared on drop) |
 //! | map pages a domain granted | [`GrantTable::map`] / [`GrantTable::map_ref`] → [`GrantMapping`] (volatile access, written only if [`Writable`], unmapped on drop) |
-//! | read and write shared bytes | `read_into`/`write_from`, `read_obj`/`write_obj` ([`ByteValued`] plain data), `atomic`/`load` ([`AtomicInteger`] at aligned offsets), [`VolatileSlice`]; failures are [`MemoryError`] |
-//! | wake the peer, wait for it | [`EventChannels`]: bind a port ([`BoundPort`], unbound on drop), notify, wait with a timeout |
+//! | move mappings and ports into threads and tasks | [`GrantTable::map_owned`] → [`OwnedGrantMapping`], `EventChannels::bind_*_owned` → [`OwnedBoundPort`]: they hold an `Arc` of their handle, so they are `Send + 'static`; [`SharedPages`] are already |
+//! | read and write shared bytes | `read_into`/`write_from`, `read_obj`/`write_obj` ([`ByteValued`] plain data), `load`/`store`/`fetch_add`/`swap`/`compare_exchange` ([`AtomicInteger`] at aligned offsets, no reference handed out) or `atomic` (an `&AtomicU32`), [`VolatileSlice`]; failures are [`MemoryError`] |
+//! | wake the peer, wait for it | [`EventChannels`]: bind a port ([`BoundPort`], unbound on drop; also to a VIRQ), notify, wait with a timeout, reset the queue |
 //! | learn that the peer went away | [`UnmapNotify`]: a byte cleared and/or an event sent when a mapping or share goes away |
 //! | copy to or from grants without mapping | [`CopyBatch`] + [`GrantTable::copy`] → one [`GrantStatus`] per segment |
 //! | make a dma-buf of grants | [`GrantTable::export_dmabuf`] → [`ExportedDmabuf`] (owns the fd; [`close`](ExportedDmabuf::close) it, then [`ClosedExport::wait_released`] for the importers) |
@@ -39,7 +40,7 @@
 //! ```
 //!
 //! More in `examples/`: `map_batch.rs`, `unmap_notify.rs`, `grant_copy.rs`, `evtchn_ping.rs`,
-//! `dmabuf_roundtrip.rs`,
+//! `dmabuf_roundtrip.rs`, `owned_threads.rs` (owned mappings, shared pages and ports in threads),
 //! and `ring.rs`, two programs (or domains) exchanging messages through a shared ring with
 //! atomic indices, event-channel wake-ups and unmap notifications that report a dead peer. The
 //! `xengnt` command-line tool (`docs/xengnt.md`) is built on this API too.
@@ -82,9 +83,9 @@ pub use access::{Access, ReadOnly, Writable};
 pub use copy::{CopyBatch, ForeignGrant, GrantStatus};
 pub use dmabuf::{ClosedExport, DmabufMemory, DmabufRelease, ExportedDmabuf, ImportedDmabuf};
 pub use error::{Error, Result};
-pub use evtchn::{BoundPort, EventChannels};
+pub use evtchn::{BoundPort, BoundPortOf, ChannelsHandle, EventChannels, OwnedBoundPort};
 pub use gntshr::{GrantSharer, SharedPages};
-pub use gnttab::{Domains, GrantMapping, GrantTable, MaxGrants};
+pub use gnttab::{Domains, GrantMapping, GrantMappingOf, GrantTable, MaxGrants, OwnedGrantMapping, TableHandle};
 pub use memory::MemoryError;
 pub use notify::UnmapNotify;
 pub use sys::volatile::{AtomicInteger, ByteValued, VolatileSlice};

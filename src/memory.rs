@@ -318,6 +318,83 @@ macro_rules! volatile_accessors {
             self.as_volatile_slice().atomic(offset)
         }
 
+        /// Stores into the atomic integer at an aligned `offset`, handing out no reference;
+        /// see [`VolatileSlice::store`](crate::VolatileSlice::store).
+        ///
+        /// ```no_run
+        #[doc = include_str!($example)]
+        /// ```
+        pub fn store<T: crate::AtomicInteger>(
+            &self,
+            offset: usize,
+            value: T::Value,
+            order: std::sync::atomic::Ordering,
+        ) -> Result<(), crate::MemoryError> {
+            self.as_volatile_slice().store::<T>(offset, value, order)
+        }
+
+        /// Swaps the atomic integer at an aligned `offset`; see
+        /// [`VolatileSlice::swap`](crate::VolatileSlice::swap).
+        ///
+        /// ```no_run
+        #[doc = include_str!($example)]
+        /// ```
+        pub fn swap<T: crate::AtomicInteger>(
+            &self,
+            offset: usize,
+            value: T::Value,
+            order: std::sync::atomic::Ordering,
+        ) -> Result<T::Value, crate::MemoryError> {
+            self.as_volatile_slice().swap::<T>(offset, value, order)
+        }
+
+        /// Adds to the atomic integer at an aligned `offset`; see
+        /// [`VolatileSlice::fetch_add`](crate::VolatileSlice::fetch_add).
+        ///
+        /// ```no_run
+        #[doc = include_str!($example)]
+        /// ```
+        pub fn fetch_add<T: crate::AtomicInteger>(
+            &self,
+            offset: usize,
+            value: T::Value,
+            order: std::sync::atomic::Ordering,
+        ) -> Result<T::Value, crate::MemoryError> {
+            self.as_volatile_slice().fetch_add::<T>(offset, value, order)
+        }
+
+        /// Subtracts from the atomic integer at an aligned `offset`; see
+        /// [`VolatileSlice::fetch_sub`](crate::VolatileSlice::fetch_sub).
+        ///
+        /// ```no_run
+        #[doc = include_str!($example)]
+        /// ```
+        pub fn fetch_sub<T: crate::AtomicInteger>(
+            &self,
+            offset: usize,
+            value: T::Value,
+            order: std::sync::atomic::Ordering,
+        ) -> Result<T::Value, crate::MemoryError> {
+            self.as_volatile_slice().fetch_sub::<T>(offset, value, order)
+        }
+
+        /// Compares and exchanges the atomic integer at an aligned `offset`; see
+        /// [`VolatileSlice::compare_exchange`](crate::VolatileSlice::compare_exchange).
+        ///
+        /// ```no_run
+        #[doc = include_str!($example)]
+        /// ```
+        pub fn compare_exchange<T: crate::AtomicInteger>(
+            &self,
+            offset: usize,
+            current: T::Value,
+            new: T::Value,
+            success: std::sync::atomic::Ordering,
+            failure: std::sync::atomic::Ordering,
+        ) -> Result<Result<T::Value, T::Value>, crate::MemoryError> {
+            self.as_volatile_slice().compare_exchange::<T>(offset, current, new, success, failure)
+        }
+
         /// The first byte's address, writable; see
         /// [`VolatileSlice::as_mut_ptr`](crate::VolatileSlice::as_mut_ptr).
         ///
@@ -417,6 +494,36 @@ mod tests {
         assert_eq!(inner.load::<AtomicU32>(8, Ordering::SeqCst), Ok(0xdead_beef), "a subslice keeps the address");
         assert!(inner.load::<AtomicU64>(4, Ordering::Relaxed).is_ok(), "offset 4 of the subslice is address-aligned");
         assert!(inner.load::<AtomicU64>(0, Ordering::Relaxed).is_err());
+    }
+
+    /// The pointer-based atomics work on local buffers too (so Miri checks them): they hand
+    /// out values, never a reference that could leave the thread.
+    #[test]
+    fn pointer_based_atomics_check_offsets_and_update_in_place() {
+        let mut buffer = [0u64; 2];
+        let memory = VolatileSlice::from_mut_slice(&mut buffer);
+        assert_eq!(memory.store::<AtomicU32>(12, 7, Ordering::Release), Ok(()));
+        assert_eq!(memory.read_obj::<u32>(12), Ok(7));
+        assert_eq!(memory.fetch_add::<AtomicU32>(12, 3, Ordering::AcqRel), Ok(7));
+        assert_eq!(memory.fetch_sub::<AtomicU32>(12, 11, Ordering::AcqRel), Ok(10));
+        assert_eq!(memory.load::<AtomicU32>(12, Ordering::Acquire), Ok(u32::MAX), "wrapped");
+        assert_eq!(memory.swap::<AtomicU16>(2, 0xabcd, Ordering::SeqCst), Ok(0));
+        assert_eq!(memory.compare_exchange::<AtomicU8>(3, 0xab, 1, Ordering::AcqRel, Ordering::Acquire), Ok(Ok(0xab)));
+        assert_eq!(memory.compare_exchange::<AtomicU8>(3, 0xab, 2, Ordering::AcqRel, Ordering::Relaxed), Ok(Err(1)));
+        assert_eq!(memory.fetch_add::<AtomicU64>(8, 5, Ordering::Relaxed), Ok(u64::from(u32::MAX) << 32));
+        assert_eq!(
+            memory.store::<AtomicU32>(6, 1, Ordering::Relaxed),
+            Err(MemoryError::Misaligned { offset: 6, align: 4 })
+        );
+        assert_eq!(
+            memory.swap::<AtomicU64>(16, 1, Ordering::Relaxed),
+            Err(MemoryError::OutOfBounds { offset: 16, len: 8, size: 16 })
+        );
+        let inner = memory.subslice(8, 8).unwrap();
+        assert_eq!(inner.fetch_sub::<AtomicU64>(0, 1, Ordering::Release), Ok((u64::from(u32::MAX) << 32) + 5));
+        if cfg!(target_endian = "little") {
+            assert_eq!(buffer, [0x01cd_0000, 0xffff_ffff_0000_0004]);
+        }
     }
 
     /// `atomic` exists on mapped memory only: a shared mapping of /dev/zero stands in for a

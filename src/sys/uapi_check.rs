@@ -46,10 +46,12 @@ void probe(void) {
     V("UNMAP_NOTIFY_CLEAR_BYTE", UNMAP_NOTIFY_CLEAR_BYTE);
     V("UNMAP_NOTIFY_SEND_EVENT", UNMAP_NOTIFY_SEND_EVENT);
     V("GNTALLOC_FLAG_WRITABLE", GNTALLOC_FLAG_WRITABLE);
+    V("IOCTL_EVTCHN_BIND_VIRQ", IOCTL_EVTCHN_BIND_VIRQ);
     V("IOCTL_EVTCHN_BIND_INTERDOMAIN", IOCTL_EVTCHN_BIND_INTERDOMAIN);
     V("IOCTL_EVTCHN_BIND_UNBOUND_PORT", IOCTL_EVTCHN_BIND_UNBOUND_PORT);
     V("IOCTL_EVTCHN_UNBIND", IOCTL_EVTCHN_UNBIND);
     V("IOCTL_EVTCHN_NOTIFY", IOCTL_EVTCHN_NOTIFY);
+    V("IOCTL_EVTCHN_RESET", IOCTL_EVTCHN_RESET);
     S(ioctl_gntdev_grant_ref);
     S(ioctl_gntdev_map_grant_ref); O(ioctl_gntdev_map_grant_ref, index); O(ioctl_gntdev_map_grant_ref, refs);
     S(ioctl_gntdev_unmap_grant_ref); O(ioctl_gntdev_unmap_grant_ref, count);
@@ -77,6 +79,7 @@ void probe(void) {
     S(ioctl_evtchn_bind_interdomain); O(ioctl_evtchn_bind_interdomain, remote_domain);
     O(ioctl_evtchn_bind_interdomain, remote_port);
     S(ioctl_evtchn_bind_unbound_port); S(ioctl_evtchn_unbind); S(ioctl_evtchn_notify);
+    S(ioctl_evtchn_bind_virq); O(ioctl_evtchn_bind_virq, virq);
 }
 "#;
 
@@ -131,10 +134,12 @@ fn sys_matches_the_kernel_uapi_headers() {
         ("IOCTL_GNTALLOC_ALLOC_GREF", IOCTL_GNTALLOC_ALLOC_GREF),
         ("IOCTL_GNTALLOC_DEALLOC_GREF", IOCTL_GNTALLOC_DEALLOC_GREF),
         ("IOCTL_GNTALLOC_SET_UNMAP_NOTIFY", IOCTL_GNTALLOC_SET_UNMAP_NOTIFY),
+        ("IOCTL_EVTCHN_BIND_VIRQ", IOCTL_EVTCHN_BIND_VIRQ),
         ("IOCTL_EVTCHN_BIND_INTERDOMAIN", IOCTL_EVTCHN_BIND_INTERDOMAIN),
         ("IOCTL_EVTCHN_BIND_UNBOUND_PORT", IOCTL_EVTCHN_BIND_UNBOUND_PORT),
         ("IOCTL_EVTCHN_UNBIND", IOCTL_EVTCHN_UNBIND),
         ("IOCTL_EVTCHN_NOTIFY", IOCTL_EVTCHN_NOTIFY),
+        ("IOCTL_EVTCHN_RESET", IOCTL_EVTCHN_RESET),
     ]
     .into_iter()
     // c_ulong is u64 here but u32 on 32-bit targets.
@@ -195,6 +200,8 @@ fn sys_matches_the_kernel_uapi_headers() {
         ("sizeof ioctl_evtchn_bind_unbound_port", n(size_of::<BindUnboundPort>())),
         ("sizeof ioctl_evtchn_unbind", n(size_of::<Unbind>())),
         ("sizeof ioctl_evtchn_notify", n(size_of::<Notify>())),
+        ("sizeof ioctl_evtchn_bind_virq", n(size_of::<BindVirq>())),
+        ("offsetof ioctl_evtchn_bind_virq.virq", n(offset_of!(BindVirq, virq))),
     ];
     let mut mismatches = Vec::new();
     for (name, value) in ours.iter().chain(&layout) {

@@ -103,6 +103,45 @@ pub trait AtomicInteger: sealed::Sealed + Send + Sync + 'static {
     /// A relaxed load.
     #[doc(hidden)]
     fn load_relaxed(&self) -> Self::Value;
+
+    /// The read-modify-writes and the store of [`VolatileSlice`]'s pointer-based accessors:
+    /// `op` runs on the atomic at `ptr`, whose reference lives only for that one operation and
+    /// never reaches the caller.
+    ///
+    /// # Safety
+    /// As [`from_ptr`](Self::from_ptr), for the duration of the call, on writable memory.
+    #[doc(hidden)]
+    unsafe fn update_at<R>(ptr: *mut Self::Value, op: impl FnOnce(&Self) -> R) -> R {
+        // SAFETY: the caller's contract; the reference does not outlive `op`.
+        op(unsafe { Self::from_ptr(ptr) })
+    }
+
+    /// `store` on `self`, as the standard atomic's (panics on `Acquire` and `AcqRel`).
+    #[doc(hidden)]
+    fn store_value(&self, value: Self::Value, order: Ordering);
+
+    /// `swap` on `self`.
+    #[doc(hidden)]
+    fn swap_value(&self, value: Self::Value, order: Ordering) -> Self::Value;
+
+    /// `fetch_add` on `self` (wrapping).
+    #[doc(hidden)]
+    fn fetch_add_value(&self, value: Self::Value, order: Ordering) -> Self::Value;
+
+    /// `fetch_sub` on `self` (wrapping).
+    #[doc(hidden)]
+    fn fetch_sub_value(&self, value: Self::Value, order: Ordering) -> Self::Value;
+
+    /// `compare_exchange` on `self`, as the standard atomic's (panics on a `Release` or
+    /// `AcqRel` failure order).
+    #[doc(hidden)]
+    fn compare_exchange_value(
+        &self,
+        current: Self::Value,
+        new: Self::Value,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<Self::Value, Self::Value>;
 }
 
 macro_rules! atomic_integer {
@@ -116,6 +155,35 @@ macro_rules! atomic_integer {
             }
             fn load_relaxed(&self) -> $value {
                 self.load(Ordering::Relaxed)
+            }
+            // #[inline] on the methods that take a caller's ordering: they are compiled only
+            // where used, so the staticlib behind the C library (which never uses them) keeps
+            // no copy of their panic paths, nor the messages compat/check-no-panic looks for.
+            #[inline]
+            fn store_value(&self, value: $value, order: Ordering) {
+                self.store(value, order)
+            }
+            #[inline]
+            fn swap_value(&self, value: $value, order: Ordering) -> $value {
+                self.swap(value, order)
+            }
+            #[inline]
+            fn fetch_add_value(&self, value: $value, order: Ordering) -> $value {
+                self.fetch_add(value, order)
+            }
+            #[inline]
+            fn fetch_sub_value(&self, value: $value, order: Ordering) -> $value {
+                self.fetch_sub(value, order)
+            }
+            #[inline]
+            fn compare_exchange_value(
+                &self,
+                current: $value,
+                new: $value,
+                success: Ordering,
+                failure: Ordering,
+            ) -> Result<$value, $value> {
+                self.compare_exchange(current, new, success, failure)
             }
         }
     )* };
@@ -417,6 +485,120 @@ impl<'a, M: Memory> VolatileSlice<'a, Writable, M> {
     /// ```
     pub fn write_obj<T: ByteValued>(&self, offset: usize, value: T) -> Result<(), MemoryError> {
         self.write_from(offset, bytes_of(&value))
+    }
+
+    /// Runs `op` on the atomic integer at `offset` (aligned to its size), on this thread:
+    /// the pointer-based accessors below, which hand out values, never a reference into the
+    /// slice's memory (unlike [`atomic`](VolatileSlice::atomic), whose `&T` lives as long as
+    /// the slice; whether such a reference into memory a peer writes is allowed is an open
+    /// question, rust-lang/unsafe-code-guidelines#607).
+    fn update<T: AtomicInteger, R>(&self, offset: usize, op: impl FnOnce(&T) -> R) -> Result<R, MemoryError> {
+        let ptr = self.atomic_ptr::<T>(offset)?;
+        // SAFETY: aligned, in range, writable for 'a. The reference lives only for `op`, one
+        // operation of this thread that returns a value: on a Local buffer, every access is
+        // this thread's, in program order (as in `load`); on mapped memory, see
+        // `T::from_ptr`'s contract.
+        Ok(unsafe { T::update_at(ptr, op) })
+    }
+
+    /// Stores `value` into the atomic integer at `offset`, which must be aligned to its size
+    /// (an index or flag the peer reads), without handing out a reference to it. Panics on an
+    /// `Acquire` or `AcqRel` order, as the standard atomics' `store`.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU32, Ordering};
+    /// let mut buffer = [0u32; 2];
+    /// let memory = xengnttab::VolatileSlice::from_mut_slice(&mut buffer);
+    /// memory.store::<AtomicU32>(4, 9, Ordering::Release)?;
+    /// assert_eq!(memory.load::<AtomicU32>(4, Ordering::Acquire)?, 9);
+    /// assert!(memory.store::<AtomicU32>(2, 9, Ordering::Release).is_err()); // misaligned
+    /// # Ok::<(), xengnttab::MemoryError>(())
+    /// ```
+    pub fn store<T: AtomicInteger>(&self, offset: usize, value: T::Value, order: Ordering) -> Result<(), MemoryError> {
+        self.update::<T, _>(offset, |atomic| atomic.store_value(value, order))
+    }
+
+    /// Swaps `value` into the atomic integer at an aligned `offset`; returns the old value.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU16, Ordering};
+    /// let mut buffer = [7u16; 2];
+    /// let memory = xengnttab::VolatileSlice::from_mut_slice(&mut buffer);
+    /// assert_eq!(memory.swap::<AtomicU16>(2, 8, Ordering::AcqRel)?, 7);
+    /// assert_eq!(memory.read_obj::<u16>(2)?, 8);
+    /// # Ok::<(), xengnttab::MemoryError>(())
+    /// ```
+    pub fn swap<T: AtomicInteger>(
+        &self,
+        offset: usize,
+        value: T::Value,
+        order: Ordering,
+    ) -> Result<T::Value, MemoryError> {
+        self.update::<T, _>(offset, |atomic| atomic.swap_value(value, order))
+    }
+
+    /// Adds `value` (wrapping) to the atomic integer at an aligned `offset`, e.g. a
+    /// producer index; returns the old value.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// let mut buffer = [u64::MAX; 1];
+    /// let memory = xengnttab::VolatileSlice::from_mut_slice(&mut buffer);
+    /// assert_eq!(memory.fetch_add::<AtomicU64>(0, 2, Ordering::Release)?, u64::MAX);
+    /// assert_eq!(memory.load::<AtomicU64>(0, Ordering::Relaxed)?, 1, "wraps");
+    /// # Ok::<(), xengnttab::MemoryError>(())
+    /// ```
+    pub fn fetch_add<T: AtomicInteger>(
+        &self,
+        offset: usize,
+        value: T::Value,
+        order: Ordering,
+    ) -> Result<T::Value, MemoryError> {
+        self.update::<T, _>(offset, |atomic| atomic.fetch_add_value(value, order))
+    }
+
+    /// Subtracts `value` (wrapping) from the atomic integer at an aligned `offset`; returns
+    /// the old value.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU8, Ordering};
+    /// let mut buffer = [5u8; 1];
+    /// let memory = xengnttab::VolatileSlice::from_mut_slice(&mut buffer);
+    /// assert_eq!(memory.fetch_sub::<AtomicU8>(0, 6, Ordering::AcqRel)?, 5);
+    /// assert_eq!(memory.read_obj::<u8>(0)?, 255, "wraps");
+    /// # Ok::<(), xengnttab::MemoryError>(())
+    /// ```
+    pub fn fetch_sub<T: AtomicInteger>(
+        &self,
+        offset: usize,
+        value: T::Value,
+        order: Ordering,
+    ) -> Result<T::Value, MemoryError> {
+        self.update::<T, _>(offset, |atomic| atomic.fetch_sub_value(value, order))
+    }
+
+    /// Stores `new` into the atomic integer at an aligned `offset` if it holds `current`:
+    /// `Ok(Ok(current))` when it did, `Ok(Err(actual))` when it held `actual` instead (the
+    /// outer `Result` is the offset check). Panics on a `Release` or `AcqRel` failure order,
+    /// as the standard atomics' `compare_exchange`.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU32, Ordering::{AcqRel, Acquire}};
+    /// let mut buffer = [3u32; 1];
+    /// let memory = xengnttab::VolatileSlice::from_mut_slice(&mut buffer);
+    /// assert_eq!(memory.compare_exchange::<AtomicU32>(0, 3, 4, AcqRel, Acquire)?, Ok(3));
+    /// assert_eq!(memory.compare_exchange::<AtomicU32>(0, 3, 5, AcqRel, Acquire)?, Err(4));
+    /// # Ok::<(), xengnttab::MemoryError>(())
+    /// ```
+    pub fn compare_exchange<T: AtomicInteger>(
+        &self,
+        offset: usize,
+        current: T::Value,
+        new: T::Value,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<Result<T::Value, T::Value>, MemoryError> {
+        self.update::<T, _>(offset, |atomic| atomic.compare_exchange_value(current, new, success, failure))
     }
 }
 

@@ -16,6 +16,6 @@ else
   res $? xengnt+examples "no $XB/xengnt or $XE/ring (make $ARCH builds them)"
 fi
 cp "$XB/xengnt" "$B/tests/" || res 1 copy-xengnt
-for x in share_map_roundtrip map_batch unmap_notify grant_copy evtchn_ping ring dmabuf_roundtrip; do
+for x in share_map_roundtrip map_batch unmap_notify grant_copy evtchn_ping owned_threads ring dmabuf_roundtrip; do
   cp "$XE/$x" "$B/tests/" || res 1 "copy-examples/$x"
 done

@@ -4,7 +4,7 @@
 # host as SHOW lines (a transcript). The shells also bind an event channel pair, and each
 # side's --notify-port (shell and one-shot) must wake the other shell's `wait`.
 # budget: 180   (seconds; dom0 stops the suite after that: compat/lab/README.md)
-for ex in share_map_roundtrip map_batch unmap_notify grant_copy evtchn_ping; do
+for ex in share_map_roundtrip map_batch unmap_notify grant_copy evtchn_ping owned_threads; do
   out=$(timeout 30 $T/$ex 2>&1); rc=$?
   if [ $rc = 0 ]; then r "PASS xengnt/example/$ex: $(echo "$out" | tail -1)"
   else r "FAIL xengnt/example/$ex: rc=$rc $(echo "$out" | tail -3 | tr '\n' ' ')"; fi
