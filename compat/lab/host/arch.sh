@@ -17,8 +17,7 @@
 #   OURS_DEFAULT the library under test when OURS_LIB is not set (`make`, `make arm64|armhf`)
 #   ARCH_DEBS   the stack's debs this architecture adds (host/prepare.sh): amd64, Debian's QEMU for
 #               the guest's qdisk disk and its keymap; Arm, dom0's busybox (the host's is x86)
-#               and Debian's arm64 header and libraries to cross-compile dom0's programs against,
-#               and dpkg, tar and ldconfig for 77-deb's dpkg in dom0 (amd64 copies the host's)
+#               and Debian's arm64 header and libraries to cross-compile dom0's programs against
 #   GUEST_TYPE  the xl type of the lab's second domain (host/guest.sh): amd64 "pv"; Arm "pvh",
 #               the only type Xen on Arm has (every guest auto-translated, no emulated devices)
 #   GUEST_DM    the device model libxl starts for a qdisk disk, in the stack's debs; empty on
@@ -55,7 +54,7 @@ esac
 if [ "$ARCH" != amd64 ]; then   # both Arm stacks
   OURS_DEFAULT=$CROSS_OUT/libxengnttab.so.1.2
   DOM0_STREAM_MODS="drivers/virtio/virtio_mmio drivers/char/virtio_console"
-  ARCH_DEBS="busybox-static libxen-dev dpkg tar libc-bin"
+  ARCH_DEBS="busybox-static libxen-dev"
   GUEST_TYPE=pvh GUEST_DM=
   QEMU_OK_RC=0 QEMU_OK_TEXT="Hardware Dom0 halted"
 fi
