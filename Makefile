@@ -77,7 +77,8 @@ all: $(SO) $(B)/libxengnttab.a
 
 # cargo decides itself whether anything changed; build.rs regenerates include/xengnttab.h.
 $(RUST_ARCHIVE): FORCE
-	$(CARGO) build --profile capi --locked --lib $(if $(TARGET),--target $(TARGET))
+	XENGNTTAB_HEADER=$(CURDIR)/include/xengnttab.h $(CARGO) rustc --profile capi --locked --lib --features capi \
+		--crate-type staticlib $(if $(TARGET),--target $(TARGET))
 
 # One relocatable object holding our code plus the few parts of core/std it uses, with every
 # symbol but the 20 exports made local and std's embedded LLVM bitcode dropped (it trips ar's
