@@ -12,7 +12,7 @@
 //! | read and write shared bytes | `read_into`/`write_from`, `read_obj`/`write_obj` ([`ByteValued`] plain data), `load`/`store`/`fetch_add`/`swap`/`compare_exchange` ([`AtomicInteger`] at aligned offsets, no reference handed out) or `atomic` (an `&AtomicU32`), [`VolatileSlice`]; failures are [`MemoryError`] |
 //! | wake the peer, wait for it | [`EventChannels`]: bind a port ([`BoundPort`], unbound on drop; also to a VIRQ), notify, wait with a timeout, reset the queue |
 //! | learn that the peer went away | [`UnmapNotify`]: a byte cleared and/or an event sent when a mapping or share goes away |
-//! | copy to or from grants without mapping | [`CopyBatch`] + [`GrantTable::copy`] → one [`GrantStatus`] per segment |
+//! | copy to or from grants without mapping | [`CopyBatch`] (segments of byte slices or [`VolatileSlice`]s) + [`GrantTable::copy`] → one [`GrantStatus`] per segment |
 //! | make a dma-buf of grants | [`GrantTable::export_dmabuf`] → [`ExportedDmabuf`] (owns the fd; [`close`](ExportedDmabuf::close) it, then [`ClosedExport::wait_released`] for the importers) |
 //! | grant a dma-buf's pages | [`GrantTable::import_dmabuf`] → [`ImportedDmabuf`] (refs, released on drop) |
 //! | use rust-vmm's vm-memory traits (feature `vm-memory`, 64-bit) | [`GrantMapping<Writable>`](GrantMapping) and [`SharedPages`] are `VolatileMemory` + `Bytes<usize>` (fd ↔ grant with `ReadVolatile`/`WriteVolatile`, no bounce buffer); `vmm::GrantMemory`, a `GuestMemory` of (domid, ref) lists of several domains, mapped lazily, errors instead of panics |
