@@ -5,6 +5,10 @@
 //! on first access, and whose failures (a bad ref, an address no region covers) are errors,
 //! not panics. One line per check, then "N passed, M failed". Needs Xen: run it as root in
 //! dom0 (domain 0 grants to itself). vm-memory supports 64-bit targets only.
+//!
+//! `vmm_grants guest DOMID TEXT REF...` maps another domain's grants instead (the lab's guest
+//! runs `xengnt share 0 --pages 2 --text TEXT`): one guest memory of that domain's pages and
+//! one of ours, side by side; it expects TEXT on the first page and leaves its own there.
 
 #[cfg(target_pointer_width = "64")]
 fn main() -> std::process::ExitCode {
@@ -32,6 +36,7 @@ mod checks {
     const BAD_REF: u32 = 99999;
 
     pub fn run() -> std::process::ExitCode {
+        let args: Vec<String> = std::env::args().skip(1).collect();
         let (mut passed, mut failed) = (0, 0);
         let mut check = |name: &str, result: Checked| match result {
             Ok(()) => {
@@ -43,6 +48,21 @@ mod checks {
                 println!("FAIL vmm/{name}: {e}");
             }
         };
+        if args.first().map(String::as_str) == Some("guest") {
+            match GuestSetup::new(&args[1..]) {
+                Ok(g) => {
+                    check("guest-text-through-guest-memory", g.reads_the_guests_text());
+                    check("guest-and-dom0-pages-side-by-side", g.spans_two_domains());
+                    check("guest-page-from-a-file-and-to-a-socket", g.fds_and_a_guest_page());
+                    check("guest-bad-ref-is-an-error", g.bad_ref());
+                    check("guest-eager-region", g.eager_region());
+                    check("guest-text-left-for-the-guest", g.leaves_text());
+                }
+                Err(e) => check("guest-setup", Err(e)),
+            }
+            println!("vmm_grants: {passed} passed, {failed} failed");
+            return if failed == 0 { std::process::ExitCode::SUCCESS } else { std::process::ExitCode::FAILURE };
+        }
         match Setup::new() {
             Ok(s) => {
                 check("mapping-is-volatile-memory", s.volatile_memory());
@@ -220,6 +240,109 @@ mod checks {
             ensure(&text == b"eager", "a collection of eager regions")?;
             let bad = GrantRegion::map(&*self.table, GuestAddress(0), &[(0, BAD_REF)]);
             ensure(bad.is_err(), "a bad ref fails when the region is made")
+        }
+    }
+
+    /// What dom0 leaves on the guest's first page (NUL-terminated: xengnt prints it).
+    pub const FROM_DOM0: &[u8] = b"from dom0 via vm-memory\0";
+
+    /// A guest's grants (region A at 0), one page of ours right after them (region B), and a
+    /// ref the guest did not grant (region C at 1 MiB), in one guest memory.
+    struct GuestSetup {
+        domid: u32,
+        text: Vec<u8>,
+        refs: Vec<u32>,
+        table: GrantTable,
+        ours: xengnttab::SharedPages,
+    }
+
+    impl GuestSetup {
+        fn new(args: &[String]) -> Result<GuestSetup, Box<dyn std::error::Error>> {
+            let usage = "usage: vmm_grants guest DOMID TEXT REF...";
+            let [domid, text, refs @ ..] = args else { return Err(usage.into()) };
+            let refs = refs.iter().map(|r| r.parse::<u32>()).collect::<Result<Vec<_>, _>>()?;
+            if refs.is_empty() {
+                return Err(usage.into());
+            }
+            let ours = GrantSharer::open()?.share(0, 1, Writable, UnmapNotify::NONE)?;
+            let table = GrantTable::open()?;
+            Ok(GuestSetup { domid: domid.parse()?, text: text.as_bytes().to_vec(), refs, table, ours })
+        }
+
+        fn guest_len(&self) -> u64 {
+            self.refs.len() as u64 * 4096
+        }
+
+        fn memory(&self) -> Result<GrantMemory<&GrantTable>, Box<dyn std::error::Error>> {
+            let mut memory = GrantMemory::new(&self.table);
+            let guest: Vec<(u32, u32)> = self.refs.iter().map(|&r| (self.domid, r)).collect();
+            memory.add_region(GuestAddress(0), &guest)?;
+            memory.add_region(GuestAddress(self.guest_len()), &[(0, self.ours.refs()[0])])?;
+            memory.add_region(GuestAddress(0x10_0000), &[(self.domid, BAD_REF)])?;
+            Ok(memory)
+        }
+
+        fn reads_the_guests_text(&self) -> Checked {
+            let memory = self.memory()?;
+            ensure(memory.mapped_regions() == 0, "nothing mapped before the first access")?;
+            let mut text = vec![0u8; self.text.len()];
+            memory.read_slice(&mut text, GuestAddress(0))?;
+            ensure(text == self.text, "the guest's --text at guest address 0")?;
+            ensure(memory.mapped_regions() == 1, "only the guest's region mapped")
+        }
+
+        fn spans_two_domains(&self) -> Checked {
+            let memory = self.memory()?;
+            let at = GuestAddress(self.guest_len() - 8);
+            memory.write_slice(b"guest...dom0", at)?;
+            ensure(self.ours.read_obj::<[u8; 4]>(0)? == *b"dom0", "our page got the tail")?;
+            let mut back = [0u8; 12];
+            memory.read_slice(&mut back, at)?;
+            ensure(&back == b"guest...dom0", "read back across the two domains' pages")?;
+            ensure(memory.mapped_regions() == 2, "both regions mapped")
+        }
+
+        fn fds_and_a_guest_page(&self) -> Checked {
+            let memory = self.memory()?;
+            let last = GuestAddress(self.guest_len() - 4096 + 512);
+            let data: Vec<u8> = (0..2048u32).map(|i| (i * 13 % 251) as u8).collect();
+            let mut file = tempfile()?;
+            file.write_all(&data)?;
+            file.rewind()?;
+            memory.read_exact_volatile_from(last, &mut file, data.len())?;
+            let (mut ours, mut theirs) = UnixStream::pair()?;
+            memory.write_all_volatile_to(last, &mut ours, data.len())?;
+            let mut back = vec![0u8; data.len()];
+            theirs.read_exact(&mut back)?;
+            ensure(back == data, "file -> guest page -> socket")
+        }
+
+        fn bad_ref(&self) -> Checked {
+            let memory = self.memory()?;
+            match memory.read_obj::<u64>(GuestAddress(0x10_0000)) {
+                Err(GuestMemoryError::IOError(e)) => eprintln!("vmm_grants: bad guest ref, as expected: {e}"),
+                other => return Err(format!("want an I/O error, got {other:?}").into()),
+            }
+            ensure(memory.mapped_regions() == 0, "nothing kept")
+        }
+
+        fn eager_region(&self) -> Checked {
+            let guest: Vec<(u32, u32)> = self.refs.iter().map(|&r| (self.domid, r)).collect();
+            let region = GrantRegion::map(&self.table, GuestAddress(0x1000_0000), &guest)?;
+            let memory = GuestRegionCollection::from_regions(vec![region])?;
+            let mut text = vec![0u8; self.text.len()];
+            memory.read_slice(&mut text, GuestAddress(0x1000_0000))?;
+            ensure(text == self.text, "the guest's text through an eager region")?;
+            let bad = GrantRegion::map(&self.table, GuestAddress(0), &[(self.domid, BAD_REF)]);
+            ensure(bad.is_err(), "a bad guest ref fails when the region is made")
+        }
+
+        fn leaves_text(&self) -> Checked {
+            let memory = self.memory()?;
+            memory.write_slice(FROM_DOM0, GuestAddress(0))?;
+            let mut back = [0u8; FROM_DOM0.len()];
+            memory.read_slice(&mut back, GuestAddress(0))?;
+            ensure(back == FROM_DOM0, "written to the guest's first page")
         }
     }
 
