@@ -128,7 +128,7 @@ arm64 armhf:
 cross-unlocked: all
 	CARGO_TARGET_$(shell echo $(TARGET) | tr a-z- A-Z_)_LINKER=$(CROSS)gcc \
 	RUSTFLAGS="-L$(XEN_LIBDIR) -Clink-arg=-Wl,-rpath-link,$(XEN_LIBDIR)" \
-		$(CARGO) build --release --locked --target $(TARGET) --bin xengnt --examples
+		$(CARGO) build --release --locked --target $(TARGET) --features vm-memory --bin xengnt --examples
 	mkdir -p $(B)/bin $(B)/examples
 	cp target/$(TARGET)/release/xengnt $(B)/bin/
 	cp $(CROSS_EXAMPLES:%=target/$(TARGET)/release/examples/%) $(B)/examples/

@@ -23,6 +23,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert_eq!(statuses, [GrantStatus::Okay, GrantStatus::Okay, GrantStatus::BadGntref]);
     assert_eq!(shared.read_obj::<[u8; 3]>(100)?, *b"XYZ");
     assert_eq!(&middle, b"cde");
+
+    // Segments from and into volatile slices: pages we share (never a &[u8]) and a local
+    // buffer, with no copy through a buffer of ours.
+    let other = sharer.share(dom0, 1, Writable, UnmapNotify::NONE)?;
+    other.write_from(0, b"from a volatile slice")?;
+    let mut local = [0u64; 4];
+    let local = xengnttab::VolatileSlice::from_mut_slice(&mut local);
+    let mut batch = CopyBatch::new();
+    batch.copy_volatile_to_grant(other.as_volatile_slice().subslice(0, 21)?, page.at_offset(200))?;
+    batch.copy_grant_to_volatile(page.at_offset(100), other.as_volatile_slice().subslice(300, 3)?)?;
+    batch.copy_grant_to_volatile(page.at_offset(0), local.subslice(0, 6)?)?;
+    assert_eq!(table.copy(batch)?, [GrantStatus::Okay; 3]);
+    assert_eq!(shared.read_obj::<[u8; 21]>(200)?, *b"from a volatile slice");
+    assert_eq!(other.read_obj::<[u8; 3]>(300)?, *b"XYZ");
+    assert_eq!(local.read_obj::<[u8; 6]>(0)?, *b"abcdef");
     println!("grant_copy: statuses {statuses:?}; bad ref: {}", statuses[2]);
     Ok(())
 }

@@ -1,9 +1,12 @@
 //! Grant copy with typed segments: the hypervisor copies between our buffers and other
 //! domains' grants, no mapping needed.
 
+use crate::access::{Access, Writable};
 use crate::error::{Error, Result};
+use crate::memory::Memory;
 use crate::sys::PAGE_SIZE;
 use crate::sys::gntdev::{self, CopyForeign};
+use crate::sys::volatile::VolatileSlice;
 use std::fmt;
 
 /// A place in a page another domain granted: the foreign side of a copy segment.
@@ -95,6 +98,55 @@ impl<'a> CopyBatch<'a> {
     pub fn copy_from_grant(&mut self, src: ForeignGrant, dest: &'a mut [u8]) -> Result<()> {
         let src = src.segment(dest.len())?;
         self.segments.copy_from_grant(src, dest)?;
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Adds a segment copying the bytes of `src`, a [`VolatileSlice`] (part of a
+    /// [`GrantMapping`](crate::GrantMapping), of [`SharedPages`](crate::SharedPages) or of a
+    /// local buffer), into the grant at `dest`, with no copy through a buffer of ours first.
+    /// EINVAL when `src` would run past the end of the granted page. The kernel pins `src`'s
+    /// pages for the copy: pages shared with gntalloc and local buffers can be pinned; a
+    /// gntdev mapping of another domain's grant may not be (the copy then fails), and such a
+    /// grant is better copied directly.
+    ///
+    /// ```no_run
+    #[doc = include_str!("../examples/grant_copy.rs")]
+    /// ```
+    pub fn copy_volatile_to_grant<A: Access, M: Memory>(
+        &mut self,
+        src: VolatileSlice<'a, A, M>,
+        dest: ForeignGrant,
+    ) -> Result<()> {
+        let dest = dest.segment(src.len())?;
+        self.segments.copy_volatile_to_grant(src, dest)?;
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Adds a segment filling `dest`, a writable [`VolatileSlice`], from the grant at `src`.
+    /// EINVAL when `dest` would run past the end of the granted page; see
+    /// [`copy_volatile_to_grant`](Self::copy_volatile_to_grant) for which memory the kernel
+    /// can pin.
+    ///
+    /// ```
+    /// use xengnttab::{CopyBatch, ForeignGrant, VolatileSlice};
+    /// let mut buffer = [0u64; 1024];
+    /// let memory = VolatileSlice::from_mut_slice(&mut buffer);
+    /// let mut batch = CopyBatch::new();
+    /// batch.copy_grant_to_volatile(ForeignGrant::new(0, 8), memory.subslice(0, 4096)?)?;
+    /// let crossing = batch.copy_grant_to_volatile(ForeignGrant::new(0, 8).at_offset(1), memory.subslice(0, 4096)?);
+    /// assert_eq!(crossing.unwrap_err().errno(), libc::EINVAL);
+    /// assert_eq!(batch.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn copy_grant_to_volatile<M: Memory>(
+        &mut self,
+        src: ForeignGrant,
+        dest: VolatileSlice<'a, Writable, M>,
+    ) -> Result<()> {
+        let src = src.segment(dest.len())?;
+        self.segments.copy_grant_to_volatile(src, dest)?;
         self.len += 1;
         Ok(())
     }

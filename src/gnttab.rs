@@ -288,7 +288,7 @@ impl GrantTable {
 
 /// The one map of [`GrantTable::map`] and [`GrantTable::map_owned`]: `table` is the handle
 /// the mapping keeps.
-fn map_on<H: TableHandle, A: Access>(
+pub(crate) fn map_on<H: TableHandle, A: Access>(
     table: H,
     domains: Domains<'_>,
     refs: &[u32],

@@ -12,9 +12,10 @@
 //! | read and write shared bytes | `read_into`/`write_from`, `read_obj`/`write_obj` ([`ByteValued`] plain data), `load`/`store`/`fetch_add`/`swap`/`compare_exchange` ([`AtomicInteger`] at aligned offsets, no reference handed out) or `atomic` (an `&AtomicU32`), [`VolatileSlice`]; failures are [`MemoryError`] |
 //! | wake the peer, wait for it | [`EventChannels`]: bind a port ([`BoundPort`], unbound on drop; also to a VIRQ), notify, wait with a timeout, reset the queue |
 //! | learn that the peer went away | [`UnmapNotify`]: a byte cleared and/or an event sent when a mapping or share goes away |
-//! | copy to or from grants without mapping | [`CopyBatch`] + [`GrantTable::copy`] → one [`GrantStatus`] per segment |
+//! | copy to or from grants without mapping | [`CopyBatch`] (segments of byte slices or [`VolatileSlice`]s) + [`GrantTable::copy`] → one [`GrantStatus`] per segment |
 //! | make a dma-buf of grants | [`GrantTable::export_dmabuf`] → [`ExportedDmabuf`] (owns the fd; [`close`](ExportedDmabuf::close) it, then [`ClosedExport::wait_released`] for the importers) |
 //! | grant a dma-buf's pages | [`GrantTable::import_dmabuf`] → [`ImportedDmabuf`] (refs, released on drop) |
+//! | use rust-vmm's vm-memory traits (feature `vm-memory`, 64-bit) | [`GrantMapping<Writable>`](GrantMapping) and [`SharedPages`] are `VolatileMemory` + `Bytes<usize>` (fd ↔ grant with `ReadVolatile`/`WriteVolatile`, no bounce buffer); `vmm::GrantMemory`, a `GuestMemory` of (domid, ref) lists of several domains, mapped lazily, errors instead of panics |
 //! | handle failures | [`Error`]: the errno, its strerror text, [`std::io::Error`] conversions |
 //!
 //! [`GrantTable`] uses `/dev/xen/gntdev`, [`GrantSharer`] `/dev/xen/gntalloc`,
@@ -42,6 +43,7 @@
 //!
 //! More in `examples/`: `map_batch.rs`, `unmap_notify.rs`, `grant_copy.rs`, `evtchn_ping.rs`,
 //! `dmabuf_roundtrip.rs`, `owned_threads.rs` (owned mappings, shared pages and ports in threads),
+//! `vmm_grants.rs` (feature `vm-memory`: rust-vmm's traits over grants),
 //! and `ring.rs`, two programs (or domains) exchanging messages through a shared ring with
 //! atomic indices, event-channel wake-ups and unmap notifications that report a dead peer. The
 //! `xengnt` command-line tool (`docs/xengnt.md`) is built on this API too.
@@ -83,6 +85,9 @@ mod notify;
 #[path = "capi/regions/table.rs"]
 mod region_table;
 mod sys;
+#[cfg(all(feature = "vm-memory", target_pointer_width = "64"))]
+#[deny(unsafe_code)]
+pub mod vmm;
 
 pub use access::{Access, ReadOnly, Writable};
 pub use copy::{CopyBatch, ForeignGrant, GrantStatus};

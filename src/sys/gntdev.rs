@@ -2,7 +2,10 @@
 
 use super::ioctl::{IoctlArg, ioc_none_g, ioctl, ioctl_args, ioctl_raw};
 use super::var_request::{VarIoctlHeader, VarRequest, var_ioctl_headers};
+use super::volatile::VolatileSlice;
+use crate::access::{Access, Writable};
 use crate::error::{Error, Result};
+use crate::memory::Memory;
 use std::marker::PhantomData;
 use std::mem::{offset_of, size_of};
 use std::os::fd::{BorrowedFd, FromRawFd, OwnedFd};
@@ -327,6 +330,40 @@ impl<'a> CopyBatch<'a> {
         })
     }
 
+    /// Copies the bytes of `src`, a volatile slice (a mapping, shared pages, a local buffer),
+    /// into the foreign grant `dest`: the kernel reads them during `execute`, as a peer would.
+    pub fn copy_volatile_to_grant<A: Access, M: Memory>(
+        &mut self,
+        src: VolatileSlice<'a, A, M>,
+        dest: CopyForeign,
+    ) -> Result<()> {
+        let len = u16::try_from(src.len()).map_err(|_| crate::Error::INVALID)?;
+        self.push(GrantCopySegment {
+            source: CopyPtr { virt: src.as_ptr().cast_mut().cast() },
+            dest: CopyPtr { foreign: dest },
+            len,
+            flags: GNTCOPY_DEST_GREF,
+            status: 0,
+        })
+    }
+
+    /// Copies the foreign grant `src` into `dest`, a writable volatile slice: the kernel writes
+    /// it during `execute`, as a peer would.
+    pub fn copy_grant_to_volatile<M: Memory>(
+        &mut self,
+        src: CopyForeign,
+        dest: VolatileSlice<'a, Writable, M>,
+    ) -> Result<()> {
+        let len = u16::try_from(dest.len()).map_err(|_| crate::Error::INVALID)?;
+        self.push(GrantCopySegment {
+            source: CopyPtr { foreign: src },
+            dest: CopyPtr { virt: dest.as_mut_ptr().cast() },
+            len,
+            flags: GNTCOPY_SOURCE_GREF,
+            status: 0,
+        })
+    }
+
     /// Per-segment `GNTST_*` statuses of built segments, after `execute`.
     pub fn statuses(&self) -> Vec<i16> {
         match &self.storage {
@@ -343,7 +380,11 @@ impl<'a> CopyBatch<'a> {
             }
         };
         // SAFETY: raw segments come with `from_raw`'s guarantee; built ones point into slices
-        // borrowed for 'a (shared for sources, exclusive for destinations), each `len` long.
+        // borrowed for 'a, each `len` long: Rust slices (shared for sources, exclusive for
+        // destinations), or volatile slices (readable for sources, writable for destinations),
+        // whose memory stays valid for 'a and is never referenced (crate::memory), so the
+        // kernel reading or writing it during this call is one more volatile user, as the peer
+        // is; a Local slice's buffer is used by this thread only, which is in this call.
         unsafe { grant_copy(fd, count, segments) }
     }
 }

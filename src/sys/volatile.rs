@@ -619,6 +619,38 @@ impl<'a> VolatileSlice<'a, Writable, Mapped> {
     }
 }
 
+/// vm-memory's view of mapped, writable pages (feature `vm-memory`, 64-bit targets).
+#[cfg(all(feature = "vm-memory", target_pointer_width = "64"))]
+impl<'a> VolatileSlice<'a, Writable, Mapped> {
+    /// The same bytes as a [`vm_memory::VolatileSlice`], borrowing the mapping for `'a` as this
+    /// slice does: for code written against rust-vmm's traits (`Bytes<usize>`,
+    /// `VolatileMemory`, `ReadVolatile`/`WriteVolatile`, which move data between an fd and the
+    /// pages with no bounce buffer). Writable mapped pages only: vm-memory's slice always has
+    /// write methods, so a read-only mapping's (`PROT_READ`) would let safe code write to a page
+    /// that faults; and a [`Local`] buffer has `VolatileSlice::from(&mut [u8])` in vm-memory.
+    ///
+    /// ```no_run
+    #[doc = include_str!("../../examples/vmm_grants.rs")]
+    /// ```
+    pub fn to_vm_memory(self) -> vm_memory::VolatileSlice<'a> {
+        // SAFETY: vm-memory's contract is that `addr..addr + len` stays valid memory for 'a and
+        // that every other user of it makes only volatile accesses. This slice's own contract
+        // (`new`, Mapped + Writable) gives the first: the bytes are pages mmap'd
+        // PROT_READ|PROT_WRITE from a Xen device and stay mapped for 'a, which the returned
+        // slice inherits (it cannot outlive the GrantMapping or SharedPages it borrows). For
+        // the second, the other users are: this crate, which never makes a Rust reference to
+        // mapped bytes, only volatile copies and atomics (crate::memory); the peer domain and
+        // the kernel (read(2)/write(2) of ReadVolatile), which are outside Rust's abstract
+        // machine as for any shared memory vm-memory maps; and vm-memory's slice itself, whose
+        // safe methods are volatile copies and aligned atomics too (its atomics rest on the
+        // same assumption as ours, crate::memory). References to the bytes come only from its
+        // `unsafe` methods (`aligned_as_ref`/`aligned_as_mut`), whose callers vouch for them.
+        // The bytes lie in no Rust allocation, so vm-memory's `*mut u8` aliases nothing Rust
+        // owns; its slice is `!Send`, narrower than ours.
+        unsafe { vm_memory::VolatileSlice::new(self.addr.as_ptr(), self.len) }
+    }
+}
+
 const WORD: usize = size_of::<u64>();
 
 /// Volatile copy out of a slice's memory: bytes until `src` is word-aligned, then words, then

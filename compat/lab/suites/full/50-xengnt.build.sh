@@ -7,7 +7,8 @@
 # once per build is enough (and one build/xengnt+examples result).
 [ -f "$B/tests/xengnt" ] && return 0
 if [ "$ARCH" = amd64 ]; then
-  (cd "$REPO" && cargo build --release --locked --bin xengnt --examples) >"$B/xengnt.log" 2>&1
+  # vm-memory: examples/vmm_grants needs it (the Makefile's cross builds pass it too)
+  (cd "$REPO" && cargo build --release --locked --features vm-memory --bin xengnt --examples) >"$B/xengnt.log" 2>&1
   res $? xengnt+examples "$(grep -m3 -E '^error' "$B/xengnt.log")"
   XB=${CARGO_TARGET_DIR:-$REPO/target}/release XE=$XB/examples
 else
@@ -16,6 +17,6 @@ else
   res $? xengnt+examples "no $XB/xengnt or $XE/ring (make $ARCH builds them)"
 fi
 cp "$XB/xengnt" "$B/tests/" || res 1 copy-xengnt
-for x in share_map_roundtrip map_batch unmap_notify grant_copy evtchn_ping owned_threads ring dmabuf_roundtrip; do
+for x in share_map_roundtrip map_batch unmap_notify grant_copy evtchn_ping owned_threads ring dmabuf_roundtrip vmm_grants; do
   cp "$XE/$x" "$B/tests/" || res 1 "copy-examples/$x"
 done

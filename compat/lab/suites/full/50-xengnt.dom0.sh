@@ -10,6 +10,20 @@ for ex in share_map_roundtrip map_batch unmap_notify grant_copy evtchn_ping owne
   else r "FAIL xengnt/example/$ex: rc=$rc $(echo "$out" | tail -3 | tr '\n' ' ')"; fi
 done
 
+# vm-memory's traits over grants (examples/vmm_grants): one result per check of the example,
+# its stderr (the expected map failures' log lines) kept out of them
+s=$(up)
+out=$(timeout 30 $T/vmm_grants 2>/tmp/vmm_grants.err); rc=$?
+echo "SHOW TIMING xengnt vmm_grants: $(since $s)s" >> /tmp/raw
+echo "$out" | sed -n 's/^ok \(vmm\/[^ ]*\)$/PASS xengnt\/\1/p; s/^FAIL \(vmm\/[^:]*\): /FAIL xengnt\/\1: /p' |
+  while read -r line; do r "$line"; done
+case "$out" in
+  *"vmm_grants: vm-memory supports 64-bit targets only"*) r "PASS xengnt/example/vmm_grants: 64-bit only, skipped";;
+  *"vmm_grants: "*" passed, 0 failed") [ $rc = 0 ] && r "PASS xengnt/example/vmm_grants: $(echo "$out" | tail -1)" ||
+    r "FAIL xengnt/example/vmm_grants: rc=$rc";;
+  *) r "FAIL xengnt/example/vmm_grants: rc=$rc $(echo "$out" | tail -3 | tr '\n' ' ') $(tail -2 /tmp/vmm_grants.err | tr '\n' ' ')";;
+esac
+
 out=$(timeout 10 $T/xengnt info 2>&1); rc=$?
 echo "$out" | sed 's/^/SHOW xengnt info: /' >> /tmp/raw
 if [ $rc = 0 ] && echo "$out" | grep -q '^/dev/xen/gntdev: available$' &&
