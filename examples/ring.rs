@@ -355,7 +355,7 @@ impl<'m, 'e> Side<'m, 'e> {
                 return Ok(Step::Sleep);
             }
             self.connect_by = None;
-            (self.start, self.last_progress) = (Instant::now(), Instant::now());
+            (self.start, self.last_progress, self.woke_by) = (Instant::now(), Instant::now(), "running");
         }
         loop {
             let mut progress = false;

@@ -6,8 +6,9 @@
 # Sourced by the suites that need these programs without 50-xengnt (36-dmabuf, 52-ring) too:
 # once per build is enough (and one build/xengnt+examples result).
 [ -f "$B/tests/xengnt" ] && return 0
+# With the tokio feature: examples/ring's --async form (76-xring runs it).
 if [ "$ARCH" = amd64 ]; then
-  (cd "$REPO" && cargo build --release --locked --bin xengnt --examples) >"$B/xengnt.log" 2>&1
+  (cd "$REPO" && cargo build --release --locked --features tokio --bin xengnt --examples) >"$B/xengnt.log" 2>&1
   res $? xengnt+examples "$(grep -m3 -E '^error' "$B/xengnt.log")"
   XB=${CARGO_TARGET_DIR:-$REPO/target}/release XE=$XB/examples
 else
