@@ -119,7 +119,8 @@ $(B)/libxengnttab.a: $(B)/xengnttab.o
 	$(AR) rcs $@ $<
 
 # `make arm64` | `make armhf`: the library and xengnt and the examples (pure Rust; linked by the
-# cross gcc against the sysroot's Xen libraries), in <out>/bin/ and <out>/examples/.
+# cross gcc against the sysroot's Xen libraries), in <out>/bin/ and <out>/examples/; with the
+# tokio feature, as the host's (50-xengnt.build.sh), for examples/ring --async.
 CROSS_EXAMPLES := $(basename $(notdir $(wildcard examples/*.rs)))
 # compat/check-cross and the Arm lab's build (compat/run-tests runs both at once) take turns.
 arm64 armhf:
@@ -128,7 +129,7 @@ arm64 armhf:
 cross-unlocked: all
 	CARGO_TARGET_$(shell echo $(TARGET) | tr a-z- A-Z_)_LINKER=$(CROSS)gcc \
 	RUSTFLAGS="-L$(XEN_LIBDIR) -Clink-arg=-Wl,-rpath-link,$(XEN_LIBDIR)" \
-		$(CARGO) build --release --locked --target $(TARGET) --features vm-memory --bin xengnt --examples
+		$(CARGO) build --release --locked --target $(TARGET) --features vm-memory,tokio --bin xengnt --examples
 	mkdir -p $(B)/bin $(B)/examples
 	cp target/$(TARGET)/release/xengnt $(B)/bin/
 	cp $(CROSS_EXAMPLES:%=target/$(TARGET)/release/examples/%) $(B)/examples/

@@ -6,9 +6,16 @@
 //! prints the FNV-1a checksums of what it sent and received. Needs Xen, as root.
 //!
 //! ```text
-//! ring share <peer-domid> [--mib N] [--pages N]   # prints: ring: ready port P refs R,R,...
-//! ring map <sharer-domid> <port> <refs> [--mib N] # the port and refs the sharer printed
+//! ring share <peer-domid> [--mib N] [--pages N] [--async] # prints: ring: ready port P refs R,R,...
+//! ring map <sharer-domid> <port> <refs> [--mib N] [--async] # the port and refs the sharer printed
 //! ```
+//!
+//! The ring logic is one step function ([`Side::step`]: move what can move, then say whether
+//! to sleep); a side sleeps in one of two forms. By default in [`EventChannels::wait`], which
+//! blocks the thread; with `--async` (built with `--features tokio`) in
+//! `AsyncEventChannels::wait`, awaited in a current-thread tokio runtime: the task yields to the
+//! runtime and its reactor wakes it when the port fires (no runtime thread, no blocking call).
+//! Either side may use either form.
 //!
 //! In dom0 alone: `ring share 0 & ring map 0 P R,R,...`. Between domains: the sharer names
 //! the mapper's domain and the mapper the sharer's. Exit status 0 when both streams arrived
@@ -60,23 +67,26 @@ fn run(args: &[String]) -> Result<Outcome, Error> {
         }
     };
     let bytes = option("--mib", 16)? << 20;
-    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    let form = if args.iter().any(|a| a == "--async") { Form::Async } else { Form::Blocking };
+    if form == Form::Async && !cfg!(feature = "tokio") {
+        return Err("--async needs the tokio feature (cargo build --features tokio --example ring)".into());
+    }
+    let words: Vec<&str> = args.iter().map(String::as_str).filter(|&a| a != "--async").collect();
     match words.as_slice() {
-        ["share", peer, ..] => share(peer.parse()?, option("--pages", 16)?, bytes),
+        ["share", peer, ..] => share(peer.parse()?, option("--pages", 16)?, bytes, form),
         ["map", sharer, port, refs, ..] => {
             let refs = refs.split(',').map(str::parse).collect::<Result<Vec<u32>, _>>()?;
-            map(sharer.parse()?, port.parse()?, &refs, bytes)
+            map(sharer.parse()?, port.parse()?, &refs, bytes, form)
         }
-        _ => {
-            Err("usage: ring share <peer-domid> [--mib N] [--pages N] | ring map <domid> <port> <refs> [--mib N]"
-                .into())
-        }
+        _ => Err("usage: ring share <peer-domid> [--mib N] [--pages N] [--async] | \
+                  ring map <domid> <port> <refs> [--mib N] [--async]"
+            .into()),
     }
 }
 
 /// The sharer: a port for the peer, the pages (with our unmap notification on that port),
 /// our alive byte set, then the connection details for the mapper.
-fn share(peer: u16, pages: usize, bytes: usize) -> Result<Outcome, Error> {
+fn share(peer: u16, pages: usize, bytes: usize, form: Form) -> Result<Outcome, Error> {
     if !pages.is_power_of_two() || pages * PAGE < 4 + MAX_MESSAGE + 4 {
         return Err("--pages must be a power of two, at least 1".into());
     }
@@ -89,20 +99,12 @@ fn share(peer: u16, pages: usize, bytes: usize) -> Result<Outcome, Error> {
     let refs: Vec<String> = shared.refs().iter().map(u32::to_string).collect();
     println!("ring: ready port {} refs {}", port.port(), refs.join(","));
     std::io::stdout().flush()?;
-
-    // The mapper sets its byte, then signals.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while memory.load::<AtomicU8>(MAPPER_ALIVE, Ordering::Acquire)? == 0 {
-        if Instant::now() > deadline {
-            return Err("no mapper within 120 s".into());
-        }
-        channels.wait(Some(POLL))?;
-    }
-    Side::new(Role::Sharer, memory, pages, &channels, &port)?.exchange(bytes)
+    // The mapper sets its byte, then signals: the side's first steps wait for that.
+    form.run(&channels, Side::new(Role::Sharer, memory, pages, &port, bytes)?)
 }
 
 /// The mapper: the port, the pages (with our unmap notification), then our alive byte.
-fn map(sharer: u32, remote_port: u32, refs: &[u32], bytes: usize) -> Result<Outcome, Error> {
+fn map(sharer: u32, remote_port: u32, refs: &[u32], bytes: usize, form: Form) -> Result<Outcome, Error> {
     let pages = (refs.len().saturating_sub(1)) / 2;
     if refs.len() != 1 + 2 * pages || !pages.is_power_of_two() {
         return Err("expected 1 + 2 * (a power of two) refs".into());
@@ -118,7 +120,55 @@ fn map(sharer: u32, remote_port: u32, refs: &[u32], bytes: usize) -> Result<Outc
     }
     memory.atomic::<AtomicU8>(MAPPER_ALIVE)?.store(1, Ordering::Release);
     port.notify()?;
-    Side::new(Role::Mapper, memory, pages, &channels, &port)?.exchange(bytes)
+    form.run(&channels, Side::new(Role::Mapper, memory, pages, &port, bytes)?)
+}
+
+/// How a side sleeps when [`Side::step`] says so, for at most [`POLL`].
+#[derive(Clone, Copy, PartialEq)]
+enum Form {
+    /// [`EventChannels::wait`]: the thread blocks in poll(2).
+    Blocking,
+    /// `AsyncEventChannels::wait` in a current-thread tokio runtime (feature `tokio`).
+    Async,
+}
+
+impl Form {
+    fn run(self, channels: &EventChannels, mut side: Side<'_, '_>) -> Result<Outcome, Error> {
+        match self {
+            Form::Blocking => loop {
+                match side.step()? {
+                    Step::End(outcome) => return Ok(outcome),
+                    Step::Sleep => side.woke(channels.wait(Some(POLL))?.is_some()),
+                }
+            },
+            #[cfg(feature = "tokio")]
+            Form::Async => {
+                side.form = " (async)";
+                // No runtime threads: the task runs on this thread, which sleeps in the
+                // reactor (epoll) between events; the timer bounds each sleep to POLL.
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_io().enable_time().build()?;
+                runtime.block_on(run_async(channels, side))
+            }
+            #[cfg(not(feature = "tokio"))]
+            Form::Async => Err("--async needs the tokio feature".into()),
+        }
+    }
+}
+
+/// [`Form::Async`]'s loop: the same steps, the sleep a future.
+#[cfg(feature = "tokio")]
+async fn run_async(channels: &EventChannels, mut side: Side<'_, '_>) -> Result<Outcome, Error> {
+    let events = xengnttab::AsyncEventChannels::new(channels)?;
+    loop {
+        match side.step()? {
+            Step::End(outcome) => return Ok(outcome),
+            Step::Sleep => {
+                // Cancel-safe: a timeout that drops the wait loses no event.
+                let fired = tokio::time::timeout(POLL, events.wait()).await;
+                side.woke(fired.ok().transpose()?.is_some());
+            }
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -206,140 +256,194 @@ impl<'m> Ring<'m> {
     }
 }
 
-/// One side of the exchange.
+/// What [`Side::step`] asks of its caller.
+enum Step {
+    /// Nothing can move: our sleeping flag is set; wait for the peer's event (or [`POLL`]),
+    /// then [`Side::woke`] and step again.
+    Sleep,
+    End(Outcome),
+}
+
+/// One side of the exchange, and where it stands.
 struct Side<'m, 'e> {
-    role: Role,
-    page0: VolatileSlice<'m>,
+    name: &'static str,
+    /// After the name in the output: " (async)" for the async form.
+    form: &'static str,
     tx: Ring<'m>,
     rx: Ring<'m>,
-    channels: &'e EventChannels,
     port: &'e BoundPort<'e>,
+    me_sleeping: &'m AtomicU32,
+    peer_sleeping: &'m AtomicU32,
+    peer_alive: &'m AtomicU8,
+    /// Until when the sharer waits for the mapper's alive byte; `None` once it is there.
+    connect_by: Option<Instant>,
+    source: Messages,
+    pending: Option<Vec<u8>>,
+    sent: Tally,
+    received: Tally,
+    buffer: [u8; MAX_MESSAGE],
+    sent_end: bool,
+    received_end: bool,
+    gone_seen: bool,
+    waits: u32,
+    notifies: u32,
+    start: Instant,
+    last_progress: Instant,
+    woke_by: &'static str,
 }
 
 impl<'m, 'e> Side<'m, 'e> {
+    /// A side that sends `bytes` of messages while it receives the peer's.
     fn new(
         role: Role,
         memory: VolatileSlice<'m>,
         pages: usize,
-        channels: &'e EventChannels,
         port: &'e BoundPort<'e>,
+        bytes: usize,
     ) -> Result<Self, Error> {
         let page0 = memory.subslice(0, PAGE)?;
         let to_mapper = Ring::new(page0, memory.subslice(PAGE, pages * PAGE)?, TO_MAPPER)?;
         let to_sharer = Ring::new(page0, memory.subslice((1 + pages) * PAGE, pages * PAGE)?, TO_SHARER)?;
-        let (tx, rx) = match role {
-            Role::Sharer => (to_mapper, to_sharer),
-            Role::Mapper => (to_sharer, to_mapper),
+        // (our rings, our sleeping flag, the peer's, the peer's alive byte)
+        let (name, (tx, rx), me_sleeping, peer_sleeping, peer_alive) = match role {
+            Role::Sharer => ("sharer", (to_mapper, to_sharer), SHARER_SLEEPING, MAPPER_SLEEPING, MAPPER_ALIVE),
+            Role::Mapper => ("mapper", (to_sharer, to_mapper), MAPPER_SLEEPING, SHARER_SLEEPING, SHARER_ALIVE),
         };
-        Ok(Side { role, page0, tx, rx, channels, port })
+        let mut source = Messages::new(if role == Role::Sharer { 1 } else { 2 }, bytes);
+        let now = Instant::now();
+        Ok(Side {
+            name,
+            form: "",
+            tx,
+            rx,
+            port,
+            me_sleeping: page0.atomic(me_sleeping)?,
+            peer_sleeping: page0.atomic(peer_sleeping)?,
+            peer_alive: page0.atomic(peer_alive)?,
+            // The mapper checked the sharer's byte before it set its own.
+            connect_by: (role == Role::Sharer).then(|| now + Duration::from_secs(120)),
+            pending: source.next(),
+            source,
+            sent: Tally::default(),
+            received: Tally::default(),
+            buffer: [0; MAX_MESSAGE],
+            sent_end: false,
+            received_end: false,
+            gone_seen: false,
+            waits: 0,
+            notifies: 0,
+            start: now,
+            last_progress: now,
+            woke_by: "running",
+        })
     }
 
-    fn offsets(&self) -> (usize, usize, usize) {
-        // (our sleeping flag, the peer's, the peer's alive byte)
-        match self.role {
-            Role::Sharer => (SHARER_SLEEPING, MAPPER_SLEEPING, MAPPER_ALIVE),
-            Role::Mapper => (MAPPER_SLEEPING, SHARER_SLEEPING, SHARER_ALIVE),
+    /// After a [`Step::Sleep`]: whether an event ended it (or the timeout).
+    fn woke(&mut self, by_event: bool) {
+        self.woke_by = if by_event { "event" } else { "timeout" };
+    }
+
+    /// Sends and receives what it can, until both streams have ended or the peer died (the
+    /// end), or nothing can move (sleep: our flag set, for the peer to notify us).
+    fn step(&mut self) -> Result<Step, Error> {
+        self.me_sleeping.store(0, Ordering::SeqCst);
+        if let Some(deadline) = self.connect_by {
+            if self.peer_alive.load(Ordering::Acquire) == 0 {
+                if Instant::now() > deadline {
+                    return Err("no mapper within 120 s".into());
+                }
+                return Ok(Step::Sleep);
+            }
+            self.connect_by = None;
+            (self.start, self.last_progress, self.woke_by) = (Instant::now(), Instant::now(), "running");
         }
-    }
-
-    /// Sends `bytes` of messages while receiving the peer's, until both streams have ended or
-    /// the peer died.
-    fn exchange(&mut self, bytes: usize) -> Result<Outcome, Error> {
-        let name = if self.role == Role::Sharer { "sharer" } else { "mapper" };
-        let (me_sleeping, peer_sleeping, peer_alive) = self.offsets();
-        let me_sleeping = self.page0.atomic::<AtomicU32>(me_sleeping)?;
-        let peer_sleeping = self.page0.atomic::<AtomicU32>(peer_sleeping)?;
-        let peer_alive = self.page0.atomic::<AtomicU8>(peer_alive)?;
-        let mut source = Messages::new(if self.role == Role::Sharer { 1 } else { 2 }, bytes);
-        let (mut sent, mut received) = (Tally::default(), Tally::default());
-        let mut buffer = [0u8; MAX_MESSAGE];
-        let mut pending = source.next();
-        let (mut sent_end, mut received_end) = (false, false);
-        let (mut waits, mut notifies, mut gone_seen) = (0u32, 0u32, false);
-        let start = Instant::now();
-        let mut last_progress = start;
-        let mut woke_by = "running";
         loop {
             let mut progress = false;
-            while !sent_end {
-                let message = pending.as_deref().unwrap_or(&[]);
+            while !self.sent_end {
+                let message = self.pending.as_deref().unwrap_or(&[]);
                 if !self.tx.try_send(message)? {
                     break;
                 }
                 progress = true;
-                match pending {
+                match self.pending {
                     Some(_) => {
-                        sent.add(message);
-                        pending = source.next();
+                        self.sent.add(message);
+                        self.pending = self.source.next();
                     }
-                    None => sent_end = true, // the empty message: end of stream
+                    None => self.sent_end = true, // the empty message: end of stream
                 }
             }
-            while !received_end {
-                match self.rx.try_receive(&mut buffer)? {
+            while !self.received_end {
+                match self.rx.try_receive(&mut self.buffer)? {
                     None => break,
-                    Some(0) => received_end = true,
-                    Some(len) => received.add(&buffer[..len]),
+                    Some(0) => self.received_end = true,
+                    Some(len) => self.received.add(&self.buffer[..len]),
                 }
                 progress = true;
             }
-            if sent_end && received_end {
-                break;
+            if self.sent_end && self.received_end {
+                return Ok(Step::End(self.done()));
             }
             if progress {
-                last_progress = Instant::now();
+                self.last_progress = Instant::now();
                 // Publish, then look at the peer's flag (it sets the flag, then looks at ours).
                 fence(Ordering::SeqCst);
-                if peer_sleeping.load(Ordering::SeqCst) != 0 {
+                if self.peer_sleeping.load(Ordering::SeqCst) != 0 {
                     self.port.notify()?;
-                    notifies += 1;
+                    self.notifies += 1;
                 }
                 continue;
             }
-            if peer_alive.load(Ordering::Acquire) == 0 {
+            if self.peer_alive.load(Ordering::Acquire) == 0 {
                 // The peer's last writes came before its unmap: look at the rings once more.
-                if gone_seen {
-                    let ms = last_progress.elapsed().as_secs_f64() * 1000.0;
+                if self.gone_seen {
+                    let ms = self.last_progress.elapsed().as_secs_f64() * 1000.0;
                     println!(
-                        "ring {name}: peer gone: its alive byte was cleared by its unmap notification, {ms:.0} ms after \
-                         its last progress (woken: {woke_by}); sent {}, received {}",
-                        sent.bytes, received.bytes
+                        "ring {}{}: peer gone: its alive byte was cleared by its unmap notification, {ms:.0} ms after \
+                         its last progress (woken: {}); sent {}, received {}",
+                        self.name, self.form, self.woke_by, self.sent.bytes, self.received.bytes
                     );
-                    return Ok(Outcome::PeerGone);
+                    return Ok(Step::End(Outcome::PeerGone));
                 }
-                gone_seen = true;
+                self.gone_seen = true;
                 continue;
             }
             // Nothing to do: say we sleep, look once more, then wait for the peer's event.
-            me_sleeping.store(1, Ordering::SeqCst);
+            self.me_sleeping.store(1, Ordering::SeqCst);
             fence(Ordering::SeqCst);
             // A whole message is in (producers publish whole ones), or ours now fits.
-            let rx_ready = !received_end && self.rx.producer.load(Ordering::SeqCst) != self.rx.ours;
-            let record = pending.as_ref().map_or(4, |m| 4 + m.len().next_multiple_of(4)) as u32;
+            let rx_ready = !self.received_end && self.rx.producer.load(Ordering::SeqCst) != self.rx.ours;
+            let record = self.pending.as_ref().map_or(4, |m| 4 + m.len().next_multiple_of(4)) as u32;
             let used = self.tx.ours.wrapping_sub(self.tx.consumer.load(Ordering::SeqCst));
-            let tx_room = !sent_end && self.tx.size().saturating_sub(used) >= record;
+            let tx_room = !self.sent_end && self.tx.size().saturating_sub(used) >= record;
             if !rx_ready && !tx_room {
-                waits += 1;
-                woke_by = match self.channels.wait(Some(POLL))? {
-                    Some(_) => "event",
-                    None => "timeout",
-                };
+                self.waits += 1;
+                return Ok(Step::Sleep);
             }
-            me_sleeping.store(0, Ordering::SeqCst);
+            self.me_sleeping.store(0, Ordering::SeqCst);
         }
-        let secs = start.elapsed().as_secs_f64();
+    }
+
+    /// Both streams arrived whole: the summary line.
+    fn done(&self) -> Outcome {
+        let secs = self.start.elapsed().as_secs_f64();
+        let (sent, received) = (&self.sent, &self.received);
         println!(
-            "ring {name}: sent {} bytes in {} messages fnv {:016x}; received {} bytes in {} messages fnv {:016x}; \
-             {secs:.2} s, {:.1} MiB/s each way; {waits} waits, {notifies} notifies",
+            "ring {}{}: sent {} bytes in {} messages fnv {:016x}; received {} bytes in {} messages fnv {:016x}; \
+             {secs:.2} s, {:.1} MiB/s each way; {} waits, {} notifies",
+            self.name,
+            self.form,
             sent.bytes,
             sent.messages,
             sent.fnv,
             received.bytes,
             received.messages,
             received.fnv,
-            sent.bytes.max(received.bytes) as f64 / secs / 1048576.0
+            sent.bytes.max(received.bytes) as f64 / secs / 1048576.0,
+            self.waits,
+            self.notifies
         );
-        Ok(Outcome::Done)
+        Outcome::Done
     }
 }
 

@@ -105,7 +105,7 @@ impl EventChannels {
     /// The handle on an evtchn fd, made non-blocking: [`wait`](Self::wait) reads a pending
     /// port only after poll said one is there, and another thread sharing the handle may have
     /// taken it meanwhile. (Tests pass a socket with the same read/poll semantics.)
-    fn from_fd(fd: OwnedFd) -> Result<EventChannels> {
+    pub(crate) fn from_fd(fd: OwnedFd) -> Result<EventChannels> {
         evtchn::set_nonblocking(fd.as_fd())?;
         Ok(EventChannels { fd })
     }

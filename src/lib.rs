@@ -11,6 +11,7 @@
 //! | move mappings and ports into threads and tasks | [`GrantTable::map_owned`] → [`OwnedGrantMapping`], `EventChannels::bind_*_owned` → [`OwnedBoundPort`]: they hold an `Arc` of their handle, so they are `Send + 'static`; [`SharedPages`] are already |
 //! | read and write shared bytes | `read_into`/`write_from`, `read_obj`/`write_obj` ([`ByteValued`] plain data), `load`/`store`/`fetch_add`/`swap`/`compare_exchange` ([`AtomicInteger`] at aligned offsets, no reference handed out) or `atomic` (an `&AtomicU32`), [`VolatileSlice`]; failures are [`MemoryError`] |
 //! | wake the peer, wait for it | [`EventChannels`]: bind a port ([`BoundPort`], unbound on drop; also to a VIRQ), notify, wait with a timeout, reset the queue |
+//! | wait for it in a tokio runtime (feature `tokio`) | `AsyncEventChannels`: `wait().await` / `next().await` / `poll_wait`, the port taken and unmasked, through the runtime's reactor (no thread of its own) |
 //! | learn that the peer went away | [`UnmapNotify`]: a byte cleared and/or an event sent when a mapping or share goes away |
 //! | copy to or from grants without mapping | [`CopyBatch`] (segments of byte slices or [`VolatileSlice`]s) + [`GrantTable::copy`] → one [`GrantStatus`] per segment |
 //! | make a dma-buf of grants | [`GrantTable::export_dmabuf`] → [`ExportedDmabuf`] (owns the fd; [`close`](ExportedDmabuf::close) it, then [`ClosedExport::wait_released`] for the importers) |
@@ -45,7 +46,8 @@
 //! `dmabuf_roundtrip.rs`, `owned_threads.rs` (owned mappings, shared pages and ports in threads),
 //! `vmm_grants.rs` (feature `vm-memory`: rust-vmm's traits over grants),
 //! and `ring.rs`, two programs (or domains) exchanging messages through a shared ring with
-//! atomic indices, event-channel wake-ups and unmap notifications that report a dead peer. The
+//! atomic indices, event-channel wake-ups and unmap notifications that report a dead peer
+//! (with `--async` and feature `tokio`, waiting through `AsyncEventChannels`). The
 //! `xengnt` command-line tool (`docs/xengnt.md`) is built on this API too.
 
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -73,6 +75,9 @@ mod dmabuf;
 mod error;
 #[deny(unsafe_code)]
 mod evtchn;
+#[cfg(feature = "tokio")]
+#[deny(unsafe_code)]
+mod evtchn_async;
 #[deny(unsafe_code)]
 pub mod gntshr;
 #[deny(unsafe_code)]
@@ -94,6 +99,8 @@ pub use copy::{CopyBatch, ForeignGrant, GrantStatus};
 pub use dmabuf::{ClosedExport, DmabufMemory, DmabufRelease, ExportedDmabuf, ImportedDmabuf};
 pub use error::{Error, Result};
 pub use evtchn::{BoundPort, BoundPortOf, ChannelsHandle, EventChannels, OwnedBoundPort};
+#[cfg(feature = "tokio")]
+pub use evtchn_async::AsyncEventChannels;
 pub use gntshr::{GrantSharer, SharedPages};
 pub use gnttab::{Domains, GrantMapping, GrantMappingOf, GrantTable, MaxGrants, OwnedGrantMapping, TableHandle};
 pub use memory::MemoryError;

@@ -4,6 +4,8 @@
 //! mirror the kernel's uapi headers (`<xen/gntdev.h>`, `<xen/gntalloc.h>`, `<xen/evtchn.h>`); `uapi_check.rs`
 //! checks them against the installed headers.
 
+#[cfg(feature = "tokio")]
+pub mod async_fd;
 pub mod caller_array;
 pub mod chain;
 pub mod device;

@@ -7,8 +7,8 @@
 # once per build is enough (and one build/xengnt+examples result).
 [ -f "$B/tests/xengnt" ] && return 0
 if [ "$ARCH" = amd64 ]; then
-  # vm-memory: examples/vmm_grants needs it (the Makefile's cross builds pass it too)
-  (cd "$REPO" && cargo build --release --locked --features vm-memory --bin xengnt --examples) >"$B/xengnt.log" 2>&1
+  # vm-memory: examples/vmm_grants needs it; tokio: examples/ring --async (the Makefile's cross builds pass both too)
+  (cd "$REPO" && cargo build --release --locked --features vm-memory,tokio --bin xengnt --examples) >"$B/xengnt.log" 2>&1
   res $? xengnt+examples "$(grep -m3 -E '^error' "$B/xengnt.log")"
   XB=${CARGO_TARGET_DIR:-$REPO/target}/release XE=$XB/examples
 else
