@@ -233,11 +233,8 @@ fn wait_for_event(
     loop {
         let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         match poll(fd, poll_timeout(left)) {
-            Ok(true) => match evtchn::read_pending(fd) {
-                Ok(port) => {
-                    evtchn::unmask(fd, port)?;
-                    return Ok(Some(port));
-                }
+            Ok(true) => match take_pending(fd) {
+                Ok(port) => return Ok(Some(port)),
                 Err(e) if e.errno() == libc::EAGAIN || e.errno() == libc::EINTR => {}
                 Err(e) => return Err(e),
             },
@@ -247,6 +244,16 @@ fn wait_for_event(
             Err(e) => return Err(e),
         }
     }
+}
+
+/// Takes the next pending port off a readable handle and unmasks it, so that its next event
+/// wakes a waiter again: what every wait returns (this one, and the async one in
+/// `evtchn_async.rs`). The read's errors are the caller's to sort (EAGAIN: another waiter took
+/// it first).
+pub(crate) fn take_pending(fd: BorrowedFd<'_>) -> Result<u32> {
+    let port = evtchn::read_pending(fd)?;
+    evtchn::unmask(fd, port)?;
+    Ok(port)
 }
 
 /// poll(2)'s timeout in milliseconds for what is left of a wait, rounded up so that a wait

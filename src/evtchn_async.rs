@@ -8,9 +8,8 @@
 //! epoll for tokio's reactor); this module's unit tests run natively (`--features capi,tokio`).
 
 use crate::error::{Error, Result};
-use crate::evtchn::{ChannelsHandle, EventChannels};
+use crate::evtchn::{ChannelsHandle, EventChannels, take_pending};
 use crate::sys::async_fd::{self, HandleFd};
-use crate::sys::evtchn;
 use std::io;
 use std::os::fd::AsFd;
 use std::sync::Arc;
@@ -156,10 +155,7 @@ impl<H: ChannelsHandle> AsyncEventChannels<H> {
 fn take<H: ChannelsHandle>(ready: &mut AsyncFdReadyGuard<'_, HandleFd<H>>) -> Option<Result<u32>> {
     let taken = ready.try_io(|fd| {
         let channels: &EventChannels = fd.get_ref().handle();
-        let fd = channels.as_fd();
-        let port = evtchn::read_pending(fd).map_err(io::Error::from)?;
-        evtchn::unmask(fd, port).map_err(io::Error::from)?;
-        Ok(port)
+        take_pending(channels.as_fd()).map_err(io::Error::from)
     });
     match taken {
         Ok(Ok(port)) => Some(Ok(port)),

@@ -306,11 +306,11 @@ impl<'a> CopyBatch<'a> {
         }
     }
 
-    /// Copies `src` into the foreign grant `dest`.
-    pub fn copy_to_grant(&mut self, src: &'a [u8], dest: CopyForeign) -> Result<()> {
-        let len = u16::try_from(src.len()).map_err(|_| crate::Error::INVALID)?;
+    /// A segment from the `len` local bytes at `local` into the foreign grant `dest`.
+    fn push_to_grant(&mut self, local: *const u8, len: usize, dest: CopyForeign) -> Result<()> {
+        let len = u16::try_from(len).map_err(|_| crate::Error::INVALID)?;
         self.push(GrantCopySegment {
-            source: CopyPtr { virt: src.as_ptr().cast_mut().cast() },
+            source: CopyPtr { virt: local.cast_mut().cast() },
             dest: CopyPtr { foreign: dest },
             len,
             flags: GNTCOPY_DEST_GREF,
@@ -318,16 +318,26 @@ impl<'a> CopyBatch<'a> {
         })
     }
 
-    /// Copies the foreign grant `src` into `dest`.
-    pub fn copy_from_grant(&mut self, src: CopyForeign, dest: &'a mut [u8]) -> Result<()> {
-        let len = u16::try_from(dest.len()).map_err(|_| crate::Error::INVALID)?;
+    /// A segment from the foreign grant `src` into the `len` local bytes at `local`.
+    fn push_from_grant(&mut self, src: CopyForeign, local: *mut u8, len: usize) -> Result<()> {
+        let len = u16::try_from(len).map_err(|_| crate::Error::INVALID)?;
         self.push(GrantCopySegment {
             source: CopyPtr { foreign: src },
-            dest: CopyPtr { virt: dest.as_mut_ptr().cast() },
+            dest: CopyPtr { virt: local.cast() },
             len,
             flags: GNTCOPY_SOURCE_GREF,
             status: 0,
         })
+    }
+
+    /// Copies `src` into the foreign grant `dest`.
+    pub fn copy_to_grant(&mut self, src: &'a [u8], dest: CopyForeign) -> Result<()> {
+        self.push_to_grant(src.as_ptr(), src.len(), dest)
+    }
+
+    /// Copies the foreign grant `src` into `dest`.
+    pub fn copy_from_grant(&mut self, src: CopyForeign, dest: &'a mut [u8]) -> Result<()> {
+        self.push_from_grant(src, dest.as_mut_ptr(), dest.len())
     }
 
     /// Copies the bytes of `src`, a volatile slice (a mapping, shared pages, a local buffer),
@@ -337,14 +347,7 @@ impl<'a> CopyBatch<'a> {
         src: VolatileSlice<'a, A, M>,
         dest: CopyForeign,
     ) -> Result<()> {
-        let len = u16::try_from(src.len()).map_err(|_| crate::Error::INVALID)?;
-        self.push(GrantCopySegment {
-            source: CopyPtr { virt: src.as_ptr().cast_mut().cast() },
-            dest: CopyPtr { foreign: dest },
-            len,
-            flags: GNTCOPY_DEST_GREF,
-            status: 0,
-        })
+        self.push_to_grant(src.as_ptr(), src.len(), dest)
     }
 
     /// Copies the foreign grant `src` into `dest`, a writable volatile slice: the kernel writes
@@ -354,14 +357,7 @@ impl<'a> CopyBatch<'a> {
         src: CopyForeign,
         dest: VolatileSlice<'a, Writable, M>,
     ) -> Result<()> {
-        let len = u16::try_from(dest.len()).map_err(|_| crate::Error::INVALID)?;
-        self.push(GrantCopySegment {
-            source: CopyPtr { foreign: src },
-            dest: CopyPtr { virt: dest.as_mut_ptr().cast() },
-            len,
-            flags: GNTCOPY_SOURCE_GREF,
-            status: 0,
-        })
+        self.push_from_grant(src, dest.as_mut_ptr(), dest.len())
     }
 
     /// Per-segment `GNTST_*` statuses of built segments, after `execute`.
