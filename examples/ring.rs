@@ -10,6 +10,10 @@
 //! ring map <sharer-domid> <port> <refs> [--mib N] [--async] # the port and refs the sharer printed
 //! ```
 //!
+//! Each side prints `ring: connected` once both alive bytes are set (the mapper after it set
+//! its own, the sharer when it sees the mapper's): from then on a SIGKILL is a peer's death
+//! mid-stream, not a peer that never came.
+//!
 //! The ring logic is one step function ([`Side::step`]: move what can move, then say whether
 //! to sleep); a side sleeps in one of two forms. By default in [`EventChannels::wait`], which
 //! blocks the thread; with `--async` (built with `--features tokio`) in
@@ -103,6 +107,12 @@ fn share(peer: u16, pages: usize, bytes: usize, form: Form) -> Result<Outcome, E
     form.run(&channels, Side::new(Role::Sharer, memory, pages, &port, bytes)?)
 }
 
+/// The line a lab script waits for before it kills a side (see the module's text).
+fn announce_connected() -> std::io::Result<()> {
+    println!("ring: connected");
+    std::io::stdout().flush()
+}
+
 /// The mapper: the port, the pages (with our unmap notification), then our alive byte.
 fn map(sharer: u32, remote_port: u32, refs: &[u32], bytes: usize, form: Form) -> Result<Outcome, Error> {
     let pages = (refs.len().saturating_sub(1)) / 2;
@@ -120,6 +130,7 @@ fn map(sharer: u32, remote_port: u32, refs: &[u32], bytes: usize, form: Form) ->
     }
     memory.atomic::<AtomicU8>(MAPPER_ALIVE)?.store(1, Ordering::Release);
     port.notify()?;
+    announce_connected()?;
     form.run(&channels, Side::new(Role::Mapper, memory, pages, &port, bytes)?)
 }
 
@@ -355,6 +366,7 @@ impl<'m, 'e> Side<'m, 'e> {
                 return Ok(Step::Sleep);
             }
             self.connect_by = None;
+            announce_connected()?;
             (self.start, self.last_progress, self.woke_by) = (Instant::now(), Instant::now(), "running");
         }
         loop {

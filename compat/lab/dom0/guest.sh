@@ -173,12 +173,11 @@ xvchan() {
     gx 120 "$gdata; $gfeed | run $c timeout $TMO $SRV 0 $P $SARGS >/tmp/vout 2>/tmp/verr & $gdone" >/dev/null
     if ! waitkey $P/event-channel 60; then
       r "FAIL $name: server in the guest did not come up: $(gx 10 'cat /tmp/verr') $(xenstore-ls $P 2>&1 | tr '\n' ' ')"
-      gx 30 "for p in \$(pids_with '$P'); do kill \$p; done" >/dev/null; return
+      gx 30 "for p in \$(pids_with '$P'); do kill \$p 2>/dev/null; done" >/dev/null; return
     fi
     xv_feed $K $dsend | run $c timeout $TMO $CLI $G $P $CARGS >/tmp/vout 2>/tmp/verr &
     DP=$!
-    usleep 500000
-    dmap=$(pids_with "$CLI $G $P" | head -1)
+    dmap=$(started_pid "$CLI $G $P" 30)
     gmap=$(gx 30 "mapcheck $c \$(pids_with '$SRV 0 $P' | head -1)")
   else
     xv_feed $K $dsend | run $c timeout $TMO $SRV $G $P $SARGS >/tmp/vout 2>/tmp/verr &
@@ -188,7 +187,7 @@ xvchan() {
       killall_with $P; wait $DP; return
     fi
     dmap=$(pids_with "$SRV $G $P" | head -1)
-    gmap=$(gx 120 "$gdata; $gfeed | run $c timeout $TMO $CLI 0 $P $CARGS >/tmp/vout 2>/tmp/verr & $gdone usleep 500000; mapcheck $c \$(pids_with '$CLI 0 $P' | head -1)")
+    gmap=$(gx 120 "$gdata; $gfeed | run $c timeout $TMO $CLI 0 $P $CARGS >/tmp/vout 2>/tmp/verr & $gdone mapcheck $c \$(started_pid '$CLI 0 $P' 30)")
   fi
   maprep "$name/dom0-side" $c "$dmap"
   [ -z "$gmap" ] && r "PASS $name/guest-side/libs-loaded" || r "FAIL $name/guest-side/libs-loaded: $gmap"
@@ -200,7 +199,7 @@ xvchan() {
   usleep 500000     # then end whatever did not exit by itself (the proxy waits for a new peer)
   for p in $(pids_with "$P"); do kill $p 2>/dev/null; done
   # the guest's side ends, and reports its data's md5, what it got and its size, in one round trip
-  gout=$(gx 60 "for p in \$(pids_with '$P'); do kill \$p; done; echo \$(cat /tmp/vin.md5) \$(md5sum < /tmp/vout | cut -c1-32) \$(stat -c %s /tmp/vout)")
+  gout=$(gx 60 "for p in \$(pids_with '$P'); do kill \$p 2>/dev/null; done; echo \$(cat /tmp/vin.md5) \$(md5sum < /tmp/vout | cut -c1-32) \$(stat -c %s /tmp/vout)")
   gsum=${gout%% *}; gout=${gout#* }
   wait $DP
   dout=$(md5sum < /tmp/vout | cut -c1-32)

@@ -70,6 +70,15 @@ pids_with() {  # real program pids (not busybox applets or shells) whose command
     [ "$(readlink /proc/$p/exe 2>/dev/null)" = /bin/busybox ] || [ ! -d /proc/$p ] || echo $p
   done
 }
+started_pid() {   # started_pid PATTERN SECONDS: the first pid of pids_with PATTERN once its program
+  local n=0 p     # has mapped a libxengnttab (exec'd and linked), waiting at most SECONDS; "" if never
+  while [ $n -le $(($2 * 5)) ]; do
+    p=$(pids_with "$1" | head -1)
+    [ -n "$p" ] && grep -q libxengnttab /proc/$p/maps 2>/dev/null && { echo $p; return; }
+    n=$((n + 1)); usleep 200000
+  done
+  echo $p
+}
 mapcheck() {   # mapcheck <cfg> <pid> -> "" if the right libraries are mapped, else a reason
   m=/proc/$2/maps
   [ -r $m ] || { echo "process $2 gone before its maps could be read"; return; }
@@ -149,9 +158,12 @@ proxy() {   # proxy <cfg> <file>
 
 # ------------------------------------------------------------------------------- examples/ring
 # (suites 52-ring and 76-xring; dom0 and the guest source this file)
+waitline() {   # waitline FILE PATTERN SECONDS: 0 once a line of FILE matches the (basic) regexp
+  local n=0 lim=$(($3 * 10))
+  until grep -q "$2" "$1" 2>/dev/null; do n=$((n + 1)); [ $n -gt $lim ] && return 1; usleep 100000; done
+}
 ring_ready() {   # ring_ready <sharer output>: waits for its ready line, prints "<port> <refs>"
-  local i=0
-  while ! grep -q '^ring: ready ' $1 && [ $i -lt 300 ]; do i=$((i + 1)); usleep 50000; done
+  waitline $1 '^ring: ready ' 60
   sed -n 's/^ring: ready port \([0-9]*\) refs \([0-9,]*\)$/\1 \2/p' $1
 }
 ring_fnv() { sed -n "s/.* $1 [0-9]* bytes in [0-9]* messages fnv \([0-9a-f]*\).*/\1/p" $2; }
@@ -166,7 +178,11 @@ ring_check() {   # ring_check <name> <sharer output> <mapper output> <rc sharer>
     r "FAIL $1: rc $4/$5; sharer: $(tr '\n' ' ' < $2); mapper: $(tr '\n' ' ' < $3)"
   fi
 }
-ring_gone() {   # ring_gone <name> <victim: sharer|mapper> <survivor output> <survivor rc> <seconds from SIGKILL to its exit, or ->
+ring_killable() {   # ring_killable <output of a side>: once that side printed "ring: connected" (at
+  # most 60 s), one more second so that the kill lands mid-stream; 1 if it never connected
+  waitline $1 '^ring: connected' 60 && sleep 1
+}
+ring_gone() {   # ring_gone <name> <victim: sharer|mapper> <survivor output> <survivor rc> <seconds from SIGKILL to its exit, or -> [victim output]
   local line ms
   line=$(grep -m1 'peer gone' $3)
   ms=$(echo "$line" | sed -n 's/.*, \([0-9]*\) ms after its last progress.*/\1/p')
@@ -174,7 +190,7 @@ ring_gone() {   # ring_gone <name> <victim: sharer|mapper> <survivor output> <su
   if [ "$4" = 3 ] && [ -n "$ms" ] && [ "$ms" -lt 1000 ] && { [ "$5" = - ] || awk -v s=$5 'BEGIN{exit !(s < 1.5)}'; }; then
     r "PASS $1: the $2 was SIGKILLed mid-stream; the survivor reported it ${ms} ms after the victim's last progress$( [ "$5" = - ] || echo " and exited (status 3) $5 s after the kill"): $(echo "$line" | sed 's/.*peer gone: //; s/; sent.*//')"
   else
-    r "FAIL $1: survivor rc=$4 exit $5 s after the kill: $(tr '\n' ' ' < $3)"
+    r "FAIL $1: survivor rc=$4 exit $5 s after the kill: $(tr '\n' ' ' < $3)${6:+; victim: $(tr '\n' ' ' < $6)}"
   fi
 }
 ring_bg() {   # ring_bg <output> <ring args...>: ring in the background (the guest's side); its status goes to <output>.rc

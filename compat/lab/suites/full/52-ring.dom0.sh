@@ -15,14 +15,14 @@ ring_pair() {   # ring_pair <tag> <MiB>: sharer and mapper in dom0 (16 pages eac
   timeout 300 $T/ring map 0 $c --mib $2 > $RG/$1.m 2>&1 &
   RM=$!
 }
-ring_kill() {   # ring_kill <tag> <victim: sharer|mapper> <survivor output> <survivor pid> <victim pid>
+ring_kill() {   # ring_kill <tag> <victim: sharer|mapper> <survivor output> <survivor pid> <victim pid> <victim output>
   local t0 v rc
-  sleep 2
+  ring_killable $3
   v=$(pids_with "$T/ring $( [ $2 = sharer ] && echo share || echo map ) 0" | head -1)   # ring itself, not timeout
   t0=$(up)
   kill -9 ${v:-0}
   wait $4; rc=$?
-  ring_gone ring/dom0/$1 $2 $3 $rc $(since $t0 2)
+  ring_gone ring/dom0/$1 $2 $3 $rc $(since $t0 2) $6
   wait $5 2>/dev/null
 }
 
@@ -33,5 +33,5 @@ if ring_pair both 16; then
   ring_check ring/dom0/both-ways $RG/both.s $RG/both.m $rcs $rcm 16777216
 fi
 echo "SHOW TIMING ring dom0 16+16 MiB incl. start: $(since $t0 2)s" >> /tmp/raw
-ring_pair km 100000 && ring_kill kill-mapper mapper $RG/km.s $RS $RM
-ring_pair ks 100000 && ring_kill kill-sharer sharer $RG/ks.m $RM $RS
+ring_pair km 100000 && ring_kill kill-mapper mapper $RG/km.s $RS $RM $RG/km.m
+ring_pair ks 100000 && ring_kill kill-sharer sharer $RG/ks.m $RM $RS $RG/ks.s

@@ -17,11 +17,11 @@ stream() {   # stream <server side: guest|dom0> <path>: an endless two-way node2
     gx 30 "cat /dev/zero | run pre /tests/vchan-node2 server 0 $2 16384 16384 >/dev/null 2>/tmp/st.err &" >/dev/null
     waitkey $2/event-channel 60 || { SP=; return 1; }
     cat /dev/zero | run pre timeout 600 $T/vchan-node2 client $G $2 > /dev/null 2>/tmp/st.err &
-    usleep 300000; SP=$(pids_with "vchan-node2 client $G $2" | head -1)
+    SP=$(started_pid "vchan-node2 client $G $2" 30)
   else
     cat /dev/zero | run pre timeout 600 $T/vchan-node2 server $G $2 16384 16384 > /dev/null 2>/tmp/st.err &
     waitkey $2/event-channel 60 || { SP=; return 1; }
-    usleep 300000; SP=$(pids_with "vchan-node2 server $G $2" | head -1)
+    SP=$(started_pid "vchan-node2 server $G $2" 30)
     gx 30 "cat /dev/zero | run pre /tests/vchan-node2 client 0 $2 >/dev/null 2>/tmp/st.err &" >/dev/null
   fi
   sleep 2

@@ -47,7 +47,7 @@ if gcreate xr; then
   RS=$!
   c=$(ring_ready $XR/k1.s)
   gx 30 "ring_bg /tmp/xr-k1.m map 0 $c --mib 100000" > /dev/null
-  sleep 2
+  ring_killable $XR/k1.s
   t0=$(up)
   gx 10 'kill -9 $(pidof ring)' > /dev/null
   wait $RS; rc=$?
@@ -58,11 +58,11 @@ if gcreate xr; then
   c=$(gx 60 "ring_bg /tmp/xr-k2.s share 0 --mib 100000 --pages 16; ring_ready /tmp/xr-k2.s")
   timeout 300 $T/ring map $G $c --mib 100000 > $XR/k2.m 2>&1 &
   RM=$!
-  sleep 2
+  ring_killable $XR/k2.m
   kill -9 $(pids_with "$T/ring map $G" | head -1)
   wait $RM
   xr_result k2.s
-  ring_gone xring/kill-dom0-mapper mapper $XR/k2.s "$XRC" -
+  ring_gone xring/kill-dom0-mapper mapper $XR/k2.s "$XRC" - $XR/k2.m
 
   # 5. both sides async: dom0 shares, the guest maps, $XMBA MiB each way
   t0=$(up)
@@ -85,11 +85,11 @@ if gcreate xr; then
   c=$(gx 60 "ring_bg /tmp/xr-ak.s share 0 --mib 100000 --pages 16 --async; ring_ready /tmp/xr-ak.s")
   timeout 300 $T/ring map $G $c --mib 100000 --async > $XR/ak.m 2>&1 &
   RM=$!
-  sleep 2
+  ring_killable $XR/ak.m
   kill -9 $(pids_with "$T/ring map $G" | head -1)
   wait $RM
   xr_result ak.s
-  ring_gone xring/async/kill-dom0-mapper mapper $XR/ak.s "$XRC" -
+  ring_gone xring/async/kill-dom0-mapper mapper $XR/ak.s "$XRC" - $XR/ak.m
   echo "SHOW TIMING xring async kill dom0 mapper: $(since $t0 2) s with the start" >> /tmp/raw
   gdestroy
 else
