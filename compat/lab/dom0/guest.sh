@@ -96,8 +96,10 @@ glog() {   # glog <name>: the last lines of a guest's console log, for a failure
 gdestroy() {
   [ -n "$GNAME" ] || return 0
   local k d=$G
-  # the guest's kernel log must be free of crashes too (compat/lab/README.md, Traps)
-  k=$(gx 30 'dmesg | grep -E "segfault|traps:|BUG:|Oops|general protection" | head -3')
+  # the guest's kernel log must be free of crashes too (compat/lab/README.md, Traps). Read it
+  # into a file, twice if need be: a dmesg that the emulator fault itself kills (busybox) is
+  # in the second read, as run-lab's EMU_FAULT signature, not a bare "Segmentation fault"
+  k=$(gx 30 'dmesg > /tmp/klog || dmesg > /tmp/klog; grep -E "segfault|traps:|BUG:|Oops|general protection" /tmp/klog | head -3')
   [ -z "$k" ] && r "PASS domu/$GNAME/kernel-log-clean" || r "FAIL domu/$GNAME/kernel-log-clean: $(echo $k)"
   timeout 120 xl destroy $GNAME > /tmp/xl-destroy.log 2>&1 || r "FAIL domu/$GNAME/destroy: $(tail -3 /tmp/xl-destroy.log | tr '\n' ' ')"
   gone $d 60 || r "FAIL domu/$GNAME/gone: domain $d still listed 60 s after xl destroy: $(xl list | tr -s ' ' | tr '\n' ';')"
@@ -122,6 +124,13 @@ daemon_env() {   # daemon_env <cfg> <daemon>: env(1)'s arguments for it
     sys)  echo "-u LD_PRELOAD -u LD_LIBRARY_PATH -u GNTTRACE" ;;
   esac
 }
+daemon_up() {   # daemon_up <pid file>: until the daemon wrote it and has its grant library mapped (30 s)
+  local n=0 p
+  while [ $n -lt 150 ]; do
+    p=$(cat $1 2>/dev/null) && grep -q libxengnttab /proc/$p/maps 2>/dev/null && return
+    n=$((n + 1)); usleep 200000
+  done
+}
 daemons() {   # daemons <deb|ours|sys>: xenstored (restarted: a fresh store, xen-init-dom0 again) and xenconsoled
   local c=$1 p
   DAEMONS=$c
@@ -129,7 +138,7 @@ daemons() {   # daemons <deb|ours|sys>: xenstored (restarted: a fresh store, xen
   if [ "$(cat /tmp/xenstored.lib 2>/dev/null || echo deb-untraced)" != $c ]; then
     stop_pidfile /run/xenstored.pid
     env $(daemon_env $c xenstored) xenstored --pid-file /run/xenstored.pid >/tmp/xenstored-$c.out 2>&1
-    usleep 500000
+    daemon_up /run/xenstored.pid
     xen-init-dom0 >/tmp/xen-init-dom0-$c.out 2>&1 && xenstore-read /local/domain/0/domid >/dev/null &&
       r "PASS daemons/$c/xenstored: started, xen-init-dom0 ok" ||
       r "FAIL daemons/$c/xenstored: $(tail -2 /tmp/xen-init-dom0-$c.out /tmp/xenstored-$c.out | tr '\n' ' ')"
@@ -137,7 +146,7 @@ daemons() {   # daemons <deb|ours|sys>: xenstored (restarted: a fresh store, xen
   fi
   env $(daemon_env $c xenconsoled) \
     xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=$LOGS/console >/tmp/xenconsoled-$c.out 2>&1
-  usleep 500000
+  daemon_up /run/xenconsoled.pid
   for p in xenstored xenconsoled; do maprep daemons/$c/$p $( [ $c = ours ] && echo pre || echo $c ) "$(cat /run/$p.pid 2>/dev/null)"; done
 }
 

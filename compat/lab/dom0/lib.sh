@@ -104,8 +104,7 @@ node1() {   # node1 <cfg> <file> -> sets RATE
   why=$(mapcheck $c "$(pids_with $P | head -1)")
   t0=$(up)
   run $c timeout 180 $T/vchan-node1 client read 0 $P > $out 2>/tmp/n1c-$c.err &
-  sleep 0.2
-  why2=$(mapcheck $c "$(pids_with "client read 0 $P" | head -1)")
+  why2=$(mapcheck $c "$(started_pid "client read 0 $P" 30)")
   waitsize $out $size 150; t1=$(up)
   sleep 0.3; killall_with $P; wait
   RATE=$(mbps $size $t0 $t1)
@@ -144,8 +143,7 @@ proxy() {   # proxy <cfg> <file>
   c=$1 in=$2 P=/local/domain/0/data/vsp-$1 out=/tmp/vsp-$1.out
   size=$(fsize $in); rm -f $out
   ( cat $in; waitsize $out $size 120 ) | run $c timeout 150 vchan-socket-proxy -m server 0 $P - >/dev/null 2>/tmp/vsps-$c.err &
-  sleep 0.5
-  why=$(mapcheck $c "$(pids_with "server 0 $P" | head -1)")
+  why=$(mapcheck $c "$(started_pid "server 0 $P" 30)")
   ( waitsize $out $size 120 ) | run $c timeout 150 vchan-socket-proxy -m client 0 $P - > $out 2>/tmp/vspc-$c.err &
   waitsize $out $size 120
   sleep 0.3; killall_with $P; wait

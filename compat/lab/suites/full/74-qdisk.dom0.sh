@@ -71,8 +71,9 @@ xqdisk() {   # xqdisk <deb|ours>
     *"verified 62 files"*"dev $d"*) r "PASS qdisk/$name/filesystem: ext2 made, 62 files written, remounted, all verified; image md5 $d matches the guest's device" ;;
     *) r "FAIL qdisk/$name/filesystem: guest: $(echo $o); image md5 $d" ;; esac
   gdestroy
-  # QEMU's calls into libxengnttab, from the tracer's totals (QEMU exits when the guest is destroyed)
-  usleep 500000
+  # QEMU's calls into libxengnttab, from the tracer's totals (QEMU exits when the guest is
+  # destroyed, and writes them on its way out)
+  dead_within "$qpid" 30
   tr=$(qtrace $name)
   want="xengnttab_open xengnttab_grant_copy xengnttab_set_max_grants xengnttab_map_domain_grant_refs xengnttab_unmap"
   local miss= f

@@ -47,7 +47,7 @@ workload() {   # workload <tag>: the guest reads its disk (if any) and moves 1 M
 if gcreate gk "$LCDISK"; then
   D=$G
   QP=$(xenstore-read /local/domain/$G/image/device-model-pid 2>/dev/null)
-  refs=$(gx 30 'run pre /tests/holdmap share 0 4 > /tmp/hm.refs 2>&1 & usleep 500000; cat /tmp/hm.refs')
+  refs=$(gx 60 'run pre /tests/holdmap share 0 4 > /tmp/hm.refs 2>&1 & waitline /tmp/hm.refs . 30; cat /tmp/hm.refs')
   mkdir -p /tmp/hm; rm -f /tmp/hm/*
   run pre timeout 400 $T/holdmap map $G /tmp/hm $refs > /tmp/hm.out 2>&1 &
   HP=$!
