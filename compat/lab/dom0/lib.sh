@@ -79,6 +79,12 @@ started_pid() {   # started_pid PATTERN SECONDS: the first pid of pids_with PATT
   done
   echo $p
 }
+kernel_crashes() {   # kernel_crashes: this domain's kernel-log lines on crashed programs or a kernel
+  # fault. Read into a file, twice if need be: a dmesg that the emulator fault itself kills
+  # (busybox) is in the second read, as run-lab's EMU_FAULT signature (compat/lab/README.md, Traps)
+  dmesg > /tmp/klog || dmesg > /tmp/klog
+  grep -E "segfault|traps:|BUG:|Oops|general protection" /tmp/klog
+}
 mapcheck() {   # mapcheck <cfg> <pid> -> "" if the right libraries are mapped, else a reason
   m=/proc/$2/maps
   [ -r $m ] || { echo "process $2 gone before its maps could be read"; return; }

@@ -15,7 +15,7 @@ xr_result() {   # xr_result <tag>: the guest's ring output, once it ended, into 
   gx 120 "ring_result /tmp/xr-$1" > $XR/$1
   XRC=$(sed -n 's/^rc=//p' $XR/$1)
   # killed by a signal: the guest kernel's line on it (ip, library) goes into the FAIL line
-  [ "${XRC:-0}" -ge 128 ] 2>/dev/null && gx 10 'dmesg | grep -E "segfault|traps:" | tail -3' >> $XR/$1
+  [ "${XRC:-0}" -ge 128 ] 2>/dev/null && gx 10 'kernel_crashes | tail -3' >> $XR/$1
 }
 
 gdestroy     # a guest an earlier suite left (70-domu's when the suites between them are not run)
